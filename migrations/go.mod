@@ -1,0 +1,3 @@
+module github.com/manifold-oms/manifold/migrations
+
+go 1.26

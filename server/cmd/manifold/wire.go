@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/manifold-oms/manifold/server/internal/authz"
+	"github.com/manifold-oms/manifold/server/internal/config"
+	"github.com/manifold-oms/manifold/server/internal/console"
+	"github.com/manifold-oms/manifold/server/internal/db"
+	"github.com/manifold-oms/manifold/server/internal/identity"
+	"github.com/manifold-oms/manifold/server/internal/tasks"
+	"github.com/manifold-oms/manifold/server/internal/tenancy"
+	"github.com/manifold-oms/manifold/server/internal/web"
+)
+
+// app holds every long-lived dependency. Only this file constructs them.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *db.DB
+	rdb      *redis.Client
+	redisOpt asynq.RedisConnOpt
+	queue    *asynq.Client
+	authz    *authz.Authorizer
+	notifier *authz.RedisNotifier
+	ids      *identity.Service
+	tenants  *tenancy.Service
+	closers  []func() error
+}
+
+// options tune wiring for tests.
+type options struct {
+	passwordParams identity.PasswordParams
+	loginLimits    identity.LoginLimits
+	keyPrefix      string
+}
+
+func defaultOptions() options {
+	return options{passwordParams: identity.DefaultPasswordParams(), loginLimits: identity.DefaultLoginLimits()}
+}
+
+// wire connects to PostgreSQL (as the runtime role) and Redis and builds the
+// domain services. checkSchema refuses an out-of-date database.
+func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options, checkSchema bool) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	a.db, err = db.Open(ctx, cfg.AppDatabaseURL, 25)
+	if err != nil {
+		return nil, fmt.Errorf("APP_DATABASE_URL: %w", err)
+	}
+	a.closers = append(a.closers, a.db.Close)
+	if err := a.db.CheckRuntimeRole(ctx); err != nil {
+		return nil, err
+	}
+	if checkSchema {
+		if err := a.db.CheckSchema(ctx); err != nil {
+			return nil, err
+		}
+	}
+	a.rdb, err = tasks.NewRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	a.closers = append(a.closers, a.rdb.Close)
+	a.redisOpt, err = tasks.RedisOpt(cfg.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	a.queue = asynq.NewClient(a.redisOpt)
+	a.closers = append(a.closers, a.queue.Close)
+
+	a.authz, err = authz.New(ctx, a.db.Unscoped(ctx), log)
+	if err != nil {
+		return nil, err
+	}
+	a.notifier = authz.NewRedisNotifier(a.rdb)
+	a.authz.SetNotifier(a.notifier)
+	limiter := identity.NewLoginLimiter(a.rdb, opt.loginLimits, "manifold:"+opt.keyPrefix)
+	a.ids, err = identity.NewService(a.db, a.authz, limiter, opt.passwordParams, cfg.SessionTTL)
+	if err != nil {
+		return nil, err
+	}
+	a.tenants = tenancy.NewService(a.db)
+	return a, nil
+}
+
+func (a *app) close() {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	if err := errors.Join(errs...); err != nil {
+		a.log.Warn("closing", slog.String("err", err.Error()))
+	}
+}
+
+// httpServer builds the HTTP layer and starts the background loops it needs.
+func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
+	go a.notifier.Listen(ctx, a.authz, a.log)
+	mon := tasks.NewMonitor(a.redisOpt)
+	a.closers = append(a.closers, mon.Close)
+	return web.New(web.Deps{
+		Log:       a.log,
+		DB:        a.db,
+		Redis:     a.rdb,
+		Authz:     a.authz,
+		IDs:       a.ids,
+		Identity:  identity.NewHandlers(a.ids, a.authz, a.tenants, a.cfg.CookieSecure),
+		Tenants:   tenancy.NewHandlers(a.tenants),
+		Jobs:      tasks.NewHandlers(mon),
+		Console:   console.Handler(),
+		BodyLimit: a.cfg.BodyLimit,
+	})
+}
+
+// workerMux registers every task handler.
+func (a *app) workerMux() *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Handle(identity.TaskPurgeSessions, identity.PurgeSessionsHandler(a.ids, a.log))
+	return mux
+}
+
+// periodic lists the scheduler's jobs.
+func (a *app) periodic() []tasks.Periodic {
+	return []tasks.Periodic{
+		{Spec: "@every 10m", Task: asynq.NewTask(identity.TaskPurgeSessions, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueLow), asynq.Unique(9*time.Minute)}},
+	}
+}

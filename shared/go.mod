@@ -1,0 +1,3 @@
+module github.com/manifold-oms/manifold/shared
+
+go 1.26
