@@ -134,6 +134,6 @@ func (a *app) workerMux() *asynq.ServeMux {
 // periodic lists the scheduler's jobs.
 func (a *app) periodic() []tasks.Periodic {
 	return []tasks.Periodic{
-		{Spec: "@every 10m", Task: asynq.NewTask(identity.TaskPurgeSessions, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueLow), asynq.Unique(9*time.Minute)}},
+		{Spec: "@every 10m", Task: asynq.NewTask(identity.TaskPurgeSessions, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueLow), asynq.Unique(9 * time.Minute)}},
 	}
 }

@@ -48,8 +48,8 @@ func DomainOf(tenantID uuid.UUID) string {
 	return TenantDomain(tenantID)
 }
 
-func userSubject(id uuid.UUID) string     { return "user:" + id.String() }
-func roleSubject(r domain.Role) string    { return "role:" + string(r) }
+func userSubject(id uuid.UUID) string      { return "user:" + id.String() }
+func roleSubject(r domain.Role) string     { return "role:" + string(r) }
 func roleFromSubject(s string) domain.Role { return domain.Role(strings.TrimPrefix(s, "role:")) }
 
 // Notifier tells other replicas that the policy changed (a Casbin watcher).

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the pgx database/sql driver
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the pgx database/sql driver
 
 	"github.com/manifold-oms/manifold/migrations"
 )

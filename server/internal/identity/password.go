@@ -20,7 +20,9 @@ type PasswordParams struct {
 }
 
 // DefaultPasswordParams follow OWASP's argon2id recommendation (19 MiB, t=2, p=1).
-func DefaultPasswordParams() PasswordParams { return PasswordParams{Memory: 19 * 1024, Time: 2, Threads: 1} }
+func DefaultPasswordParams() PasswordParams {
+	return PasswordParams{Memory: 19 * 1024, Time: 2, Threads: 1}
+}
 
 // MinPasswordLength is the shortest password accepted for a new account.
 const MinPasswordLength = 10

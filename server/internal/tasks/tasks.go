@@ -132,8 +132,18 @@ func NewScheduler(redisOpt asynq.RedisConnOpt, log *slog.Logger, periodic []Peri
 // slogAdapter lets asynq log through slog.
 type slogAdapter struct{ log *slog.Logger }
 
-func (a slogAdapter) Debug(args ...any) { a.log.Debug(fmt.Sprint(args...), slog.String("component", "asynq")) }
-func (a slogAdapter) Info(args ...any)  { a.log.Info(fmt.Sprint(args...), slog.String("component", "asynq")) }
-func (a slogAdapter) Warn(args ...any)  { a.log.Warn(fmt.Sprint(args...), slog.String("component", "asynq")) }
-func (a slogAdapter) Error(args ...any) { a.log.Error(fmt.Sprint(args...), slog.String("component", "asynq")) }
-func (a slogAdapter) Fatal(args ...any) { a.log.Error(fmt.Sprint(args...), slog.String("component", "asynq")) }
+func (a slogAdapter) Debug(args ...any) {
+	a.log.Debug(fmt.Sprint(args...), slog.String("component", "asynq"))
+}
+func (a slogAdapter) Info(args ...any) {
+	a.log.Info(fmt.Sprint(args...), slog.String("component", "asynq"))
+}
+func (a slogAdapter) Warn(args ...any) {
+	a.log.Warn(fmt.Sprint(args...), slog.String("component", "asynq"))
+}
+func (a slogAdapter) Error(args ...any) {
+	a.log.Error(fmt.Sprint(args...), slog.String("component", "asynq"))
+}
+func (a slogAdapter) Fatal(args ...any) {
+	a.log.Error(fmt.Sprint(args...), slog.String("component", "asynq"))
+}

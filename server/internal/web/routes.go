@@ -11,9 +11,9 @@ import (
 type access int
 
 const (
-	public   access = iota // anyone
-	signedIn               // any authenticated caller
-	permitted              // an authenticated caller holding Route.Perm
+	public    access = iota // anyone
+	signedIn                // any authenticated caller
+	permitted               // an authenticated caller holding Route.Perm
 )
 
 // Route is one endpoint: where it is, who may call it, what serves it and how
