@@ -170,3 +170,12 @@ func (c *Client) send(req *http.Request, out any) error {
 	}
 	return nil
 }
+
+// Cookies returns the cookies the client holds for url (the console session).
+func (c *Client) Cookies(rawURL string) []*http.Cookie {
+	u, err := url.Parse(rawURL)
+	if err != nil || c.http.Jar == nil {
+		return nil
+	}
+	return c.http.Jar.Cookies(u)
+}

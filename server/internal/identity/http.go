@@ -95,11 +95,16 @@ func (h *Handlers) Login(c *fiber.Ctx) error {
 	return c.JSON(api.LoginResponse{Me: me, CSRFToken: sess.CSRFToken})
 }
 
-// Logout answers POST /api/v1/auth/logout: the session is deleted on the server.
+// Logout answers POST /api/v1/auth/logout: the credential used for the
+// request stops working on the server. A console session is deleted; an API
+// token (a packing station's device token, say) is revoked.
 func (h *Handlers) Logout(c *fiber.Ctx) error {
 	p := PrincipalOf(c)
-	if p.Method != MethodSession {
-		return apperr.Invalid("logout ends a console session; revoke API tokens with DELETE /api/v1/tokens/{id}")
+	if p.Method == MethodToken {
+		if err := h.svc.RevokeOwnToken(c.UserContext(), p); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
 	}
 	if err := h.svc.CloseSession(c.UserContext(), p); err != nil {
 		return err

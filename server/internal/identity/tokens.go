@@ -147,3 +147,11 @@ func toAPIToken(t Token) api.Token {
 	return api.Token{ID: t.ID.String(), Name: t.Name, Prefix: t.Prefix, UserID: t.UserID.String(),
 		CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, ExpiresAt: t.ExpiresAt, RevokedAt: t.RevokedAt}
 }
+
+// RevokeOwnToken revokes the token the principal authenticated with.
+func (s *Service) RevokeOwnToken(ctx context.Context, p Principal) error {
+	return s.scope(ctx, p.TenantID, func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = ? AND user_id = ?`,
+			p.TokenID, p.UserID).Error
+	})
+}

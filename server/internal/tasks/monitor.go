@@ -30,19 +30,16 @@ func (m *Monitor) Overview(failureLimit int) (api.JobOverview, error) {
 	if err != nil {
 		return api.JobOverview{}, fmt.Errorf("tasks: list queues: %w", err)
 	}
+	out := api.JobOverview{Queues: []api.JobQueue{}, Failures: []api.JobFailure{}}
+	// Queues appear in Redis only once a task was enqueued; list ours anyway.
 	for q := range QueuePriorities() {
 		if !contains(names, q) {
-			names = append(names, q)
+			out.Queues = append(out.Queues, api.JobQueue{Name: q})
 		}
 	}
 	sort.Strings(names)
-	out := api.JobOverview{Queues: []api.JobQueue{}, Failures: []api.JobFailure{}}
 	for _, q := range names {
 		info, err := m.insp.GetQueueInfo(q)
-		if errors.Is(err, asynq.ErrQueueNotFound) {
-			out.Queues = append(out.Queues, api.JobQueue{Name: q})
-			continue
-		}
 		if err != nil {
 			return api.JobOverview{}, fmt.Errorf("tasks: queue %s: %w", q, err)
 		}
@@ -51,20 +48,21 @@ func (m *Monitor) Overview(failureLimit int) (api.JobOverview, error) {
 			Archived: info.Archived, Completed: info.Completed, ProcessedToday: info.Processed,
 			FailedToday: info.Failed, LatencySeconds: info.Latency.Seconds()})
 		retry, err := m.insp.ListRetryTasks(q, asynq.PageSize(failureLimit))
-		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+		if err != nil {
 			return api.JobOverview{}, fmt.Errorf("tasks: retry tasks of %s: %w", q, err)
 		}
 		for _, t := range retry {
 			out.Failures = append(out.Failures, failure(t, "retry"))
 		}
 		archived, err := m.insp.ListArchivedTasks(q, asynq.PageSize(failureLimit))
-		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+		if err != nil {
 			return api.JobOverview{}, fmt.Errorf("tasks: archived tasks of %s: %w", q, err)
 		}
 		for _, t := range archived {
 			out.Failures = append(out.Failures, failure(t, "archived"))
 		}
 	}
+	sort.Slice(out.Queues, func(i, j int) bool { return out.Queues[i].Name < out.Queues[j].Name })
 	sort.Slice(out.Failures, func(i, j int) bool {
 		return timeOf(out.Failures[i].FailedAt).After(timeOf(out.Failures[j].FailedAt))
 	})

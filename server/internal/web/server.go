@@ -100,3 +100,26 @@ func (s *Server) openAPIHandler(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Send(s.openAPI)
 }
+
+// RouteInfo describes a registered route for tests and documentation.
+type RouteInfo struct {
+	Method string
+	Path   string
+	Public bool
+	// Permission is "object:action", or "" for public and any-signed-in routes.
+	Permission string
+}
+
+// Routes lists every registered API route.
+func (s *Server) Routes() []RouteInfo {
+	rs := s.routes()
+	out := make([]RouteInfo, 0, len(rs))
+	for _, r := range rs {
+		ri := RouteInfo{Method: r.Method, Path: r.Path, Public: r.Access == public}
+		if r.Access == permitted {
+			ri.Permission = r.Perm.String()
+		}
+		out = append(out, ri)
+	}
+	return out
+}
