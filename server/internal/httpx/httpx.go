@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -123,4 +124,17 @@ func ParamUUID(c *fiber.Ctx, name string) (uuid.UUID, error) {
 		return uuid.Nil, apperr.Invalid("%s %q is not a valid id (a UUID is expected)", name, raw)
 	}
 	return id, nil
+}
+
+// QueryLimit reads ?limit=, defaulting to def and refusing values outside 1..most.
+func QueryLimit(c *fiber.Ctx, def, most int) (int, error) {
+	raw := c.Query("limit")
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > most {
+		return 0, apperr.Invalid("limit %q must be a whole number from 1 to %d", raw, most)
+	}
+	return n, nil
 }

@@ -1,0 +1,279 @@
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/manifold-oms/manifold/server/internal/apperr"
+	"github.com/manifold-oms/manifold/server/internal/db"
+	"github.com/manifold-oms/manifold/shared/api"
+	"github.com/manifold-oms/manifold/shared/domain"
+)
+
+// Intake is an order as a channel connector (or the API) hands it over.
+type Intake struct {
+	ChannelAccountID uuid.UUID
+	ExternalID       string
+	CustomerName     string
+	CustomerEmail    string
+	ShipTo           api.Address
+	Lines            []IntakeLine
+	ServiceLevel     string
+	ShipBy           *time.Time
+	PlacedAt         time.Time
+	Notes            string
+	Currency         string
+}
+
+// IntakeLine is one line of an incoming order, by the channel's SKU.
+type IntakeLine struct {
+	ChannelSKU     string
+	ChannelLineID  string
+	Title          string
+	Quantity       int
+	UnitPriceCents int64
+}
+
+// IntakeResult is the order and whether this call created it.
+type IntakeResult struct {
+	Order   api.Order
+	Created bool
+}
+
+// MaxLines bounds the lines of one order.
+const MaxLines = 500
+
+var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+
+func (in *Intake) normalize() error {
+	in.ExternalID = strings.TrimSpace(in.ExternalID)
+	if in.ExternalID == "" || len(in.ExternalID) > 128 {
+		return apperr.Invalid("external_id must be 1 to 128 characters")
+	}
+	if in.Currency == "" {
+		in.Currency = "USD"
+	}
+	in.Currency = strings.ToUpper(in.Currency)
+	if !currencyPattern.MatchString(in.Currency) {
+		return apperr.Invalid("currency %q must be a three-letter ISO 4217 code such as USD", in.Currency)
+	}
+	if len(in.Lines) == 0 {
+		return apperr.Invalid("an order needs at least one line")
+	}
+	if len(in.Lines) > MaxLines {
+		return apperr.Invalid("an order has at most %d lines, this one has %d", MaxLines, len(in.Lines))
+	}
+	for i := range in.Lines {
+		l := &in.Lines[i]
+		l.ChannelSKU = strings.TrimSpace(l.ChannelSKU)
+		if l.ChannelSKU == "" || len(l.ChannelSKU) > 128 {
+			return apperr.Invalid("line %d: sku must be 1 to 128 characters", i+1)
+		}
+		if l.Quantity <= 0 {
+			return apperr.Invalid("line %d (%s): quantity must be a positive whole number, not %d", i+1, l.ChannelSKU, l.Quantity)
+		}
+		if l.Quantity > 100_000 {
+			return apperr.Invalid("line %d (%s): quantity %d is too large", i+1, l.ChannelSKU, l.Quantity)
+		}
+		if l.UnitPriceCents < 0 {
+			return apperr.Invalid("line %d (%s): unit price cannot be negative", i+1, l.ChannelSKU)
+		}
+	}
+	if strings.TrimSpace(in.ShipTo.Country) != "" && len(strings.TrimSpace(in.ShipTo.Country)) != 2 {
+		return apperr.Invalid("ship_to.country %q must be a two-letter ISO 3166 code such as US", in.ShipTo.Country)
+	}
+	in.ShipTo.Country = strings.ToUpper(strings.TrimSpace(in.ShipTo.Country))
+	if in.CustomerEmail != "" {
+		if _, err := mail.ParseAddress(in.CustomerEmail); err != nil {
+			return apperr.Invalid("customer_email %q is not a valid email address", in.CustomerEmail)
+		}
+	}
+	if in.PlacedAt.IsZero() {
+		in.PlacedAt = time.Now().UTC()
+	}
+	if len(in.Notes) > 4000 {
+		return apperr.Invalid("notes must be at most 4000 characters")
+	}
+	return nil
+}
+
+// Intake records an incoming order exactly once per (tenant, channel
+// account, external id), maps its lines to catalog products and allocates
+// it, all in one transaction. An order seen before is returned unchanged
+// with Created false. A line whose channel SKU is unmapped puts the order on
+// hold in the mapping review queue; for the manual channel, lines name
+// catalog SKUs directly and an unknown SKU is refused.
+func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, in Intake) (IntakeResult, error) {
+	if err := in.normalize(); err != nil {
+		return IntakeResult{}, err
+	}
+	var (
+		w       work
+		orderID uuid.UUID
+		created bool
+	)
+	committed, err := s.tenantTx(ctx, tenantID, func(tx *gorm.DB) ([]api.Event, error) {
+		var kind string
+		res := tx.Raw(`SELECT kind FROM channel_accounts WHERE tenant_id = ? AND id = ?`, tenantID, in.ChannelAccountID).Scan(&kind)
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil, apperr.NotFound("channel account %s not found", in.ChannelAccountID)
+		}
+		productOf, err := resolveLines(tx, tenantID, in.ChannelAccountID, kind, in.Lines)
+		if err != nil {
+			return nil, err
+		}
+		shipTo, err := json.Marshal(in.ShipTo)
+		if err != nil {
+			return nil, err
+		}
+		var total int64
+		for _, l := range in.Lines {
+			total += int64(l.Quantity) * l.UnitPriceCents
+		}
+		o := orderRow{ID: uuid.New(), ChannelAccountID: in.ChannelAccountID, ChannelKind: kind, Status: domain.StatusNew}
+		ins := tx.Raw(`INSERT INTO orders (tenant_id, id, channel_account_id, external_id, status, customer_name, customer_email,
+				ship_to, service_level, ship_by, placed_at, buyer_notes, currency, total_cents)
+			VALUES (?, ?, ?, ?, 'NEW', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT ON CONSTRAINT orders_external_key DO NOTHING
+			RETURNING number`, tenantID, o.ID, in.ChannelAccountID, in.ExternalID, strings.TrimSpace(in.CustomerName),
+			in.CustomerEmail, string(shipTo), strings.TrimSpace(in.ServiceLevel), in.ShipBy, in.PlacedAt,
+			in.Notes, in.Currency, total).Scan(&o.Number)
+		if ins.Error != nil {
+			return nil, fmt.Errorf("orders: insert: %w", ins.Error)
+		}
+		if ins.RowsAffected == 0 {
+			// Seen before (a webhook and a poll, a retry): one order.
+			var err error
+			orderID, _, err = db.ID(tx, `SELECT id FROM orders WHERE tenant_id = ? AND channel_account_id = ? AND external_id = ?`,
+				tenantID, in.ChannelAccountID, in.ExternalID)
+			return nil, err
+		}
+		orderID, created = o.ID, true
+		if err := recordTransition(tx, tenantID, o.ID, "", string(domain.StatusNew), actor, ""); err != nil {
+			return nil, err
+		}
+		lines := make([]lineRow, len(in.Lines))
+		var unmapped []string
+		for i, l := range in.Lines {
+			lines[i] = lineRow{ID: uuid.New(), OrderID: o.ID, LineNo: i + 1, ChannelSKU: l.ChannelSKU, ChannelLineID: l.ChannelLineID,
+				Title: l.Title, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
+			if p, ok := productOf[l.ChannelSKU]; ok {
+				lines[i].ProductID = &p
+			} else {
+				unmapped = append(unmapped, l.ChannelSKU)
+			}
+			if err := tx.Exec(`INSERT INTO order_lines (tenant_id, id, order_id, line_no, channel_sku, channel_line_id, title,
+					product_id, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				tenantID, lines[i].ID, o.ID, i+1, l.ChannelSKU, l.ChannelLineID, l.Title, lines[i].ProductID,
+				l.Quantity, l.UnitPriceCents).Error; err != nil {
+				return nil, fmt.Errorf("orders: insert line: %w", err)
+			}
+		}
+		if len(unmapped) > 0 {
+			detail := "unmapped channel SKU: " + strings.Join(dedupe(unmapped), ", ")
+			if err := setStatus(tx, tenantID, &o, domain.StatusOnHold, api.HoldUnmapped, detail, actor, detail); err != nil {
+				return nil, err
+			}
+		} else if err := allocateOrder(tx, tenantID, &o, lines, actor, &w); err != nil {
+			return nil, err
+		}
+		w.orderEvent("order.created", &o)
+		return w.finish(tx, tenantID)
+	})
+	if err != nil {
+		return IntakeResult{}, err
+	}
+	s.inv.Committed(ctx, tenantID, w.change, committed)
+	order, err := s.Get(ctx, tenantID, orderID)
+	if err != nil {
+		return IntakeResult{}, err
+	}
+	return IntakeResult{Order: order, Created: created}, nil
+}
+
+// resolveLines maps each line's channel SKU to a catalog product. For the
+// manual channel the SKU is the catalog SKU and must exist.
+func resolveLines(tx *gorm.DB, tenantID, accountID uuid.UUID, kind string, lines []IntakeLine) (map[string]uuid.UUID, error) {
+	skus := make([]string, 0, len(lines))
+	for _, l := range lines {
+		skus = append(skus, l.ChannelSKU)
+	}
+	skus = dedupe(skus)
+	var rows []struct {
+		Key       string
+		ProductID uuid.UUID
+	}
+	var err error
+	if kind == ManualKind {
+		err = tx.Raw(`SELECT sku AS key, id AS product_id FROM products WHERE tenant_id = ? AND sku IN ?`, tenantID, skus).Scan(&rows).Error
+	} else {
+		err = tx.Raw(`SELECT channel_sku AS key, product_id FROM channel_listings
+			WHERE tenant_id = ? AND channel_account_id = ? AND channel_sku IN ?`, tenantID, accountID, skus).Scan(&rows).Error
+	}
+	if err != nil {
+		return nil, fmt.Errorf("orders: resolve SKUs: %w", err)
+	}
+	out := make(map[string]uuid.UUID, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.ProductID
+	}
+	if kind == ManualKind {
+		var unknown []string
+		for _, s := range skus {
+			if _, ok := out[s]; !ok {
+				unknown = append(unknown, s)
+			}
+		}
+		if len(unknown) > 0 {
+			return nil, apperr.Invalid("unknown SKU: %s", strings.Join(unknown, ", "))
+		}
+	}
+	return out, nil
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// tenantTx runs fn in a tenant transaction and passes through domain errors.
+func (s *Service) tenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *gorm.DB) ([]api.Event, error)) ([]api.Event, error) {
+	var events []api.Event
+	err := s.db.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
+		var err error
+		events, err = fn(tx)
+		return err
+	})
+	if err == nil {
+		return events, nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return nil, err
+	}
+	var te *domain.TransitionError
+	if errors.As(err, &te) {
+		return nil, apperr.Conflict("%v", te)
+	}
+	return nil, fmt.Errorf("orders: %w", err)
+}

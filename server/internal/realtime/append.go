@@ -1,0 +1,133 @@
+// Package realtime is each tenant's live event stream. Events are rows of the
+// events table, numbered per tenant (seq 1, 2, 3 ...) inside the transaction
+// that produced them, so the stream is durable and a client resumes after the
+// last seq it saw. Redis pub/sub only makes delivery fast and fans it out
+// across server replicas; a subscriber fills any gap, and a periodic check
+// finds anything pub/sub missed, from Postgres.
+package realtime
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/manifold-oms/manifold/shared/api"
+)
+
+// NewEvent is an event to append: a type such as "order.created" and any
+// value that encodes to JSON (nil becomes {}).
+type NewEvent struct {
+	Type string
+	Data any
+}
+
+// insertBatch keeps one INSERT well below PostgreSQL's 65535 parameters.
+const insertBatch = 1000
+
+var typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
+
+// ValidType reports whether typ is a well-formed event type: two or more
+// lowercase dotted words, such as "order.created" or "stock.changed".
+func ValidType(typ string) bool { return len(typ) <= 100 && typePattern.MatchString(typ) }
+
+// Append records one event; see AppendAll.
+func Append(tx *gorm.DB, tenantID uuid.UUID, typ string, data any) (api.Event, error) {
+	evs, err := AppendAll(tx, tenantID, NewEvent{Type: typ, Data: data})
+	if err != nil {
+		return api.Event{}, err
+	}
+	return evs[0], nil
+}
+
+// AppendAll records events for tenantID inside the caller's tenant
+// transaction tx (from db.Tenant) and returns them with their seqs.
+//
+// The seqs are reserved by incrementing tenants.event_seq, which row-locks the
+// tenant until tx ends: a tenant's events therefore commit in seq order, and a
+// client that resumes after seq N never misses a lower seq committed late.
+// Because that lock serializes every event-producing transaction of the
+// tenant, call AppendAll as the last statement before commit. If tx rolls
+// back, the events and the seqs go with it, leaving no hole.
+//
+// After commit, pass the returned events to Hub.Announce for prompt delivery.
+// Forgetting to, or a failed announce, only delays delivery until the hub's
+// periodic check.
+func AppendAll(tx *gorm.DB, tenantID uuid.UUID, events ...NewEvent) ([]api.Event, error) {
+	if tenantID == uuid.Nil {
+		return nil, errors.New("realtime: append: no tenant")
+	}
+	if len(events) == 0 {
+		return nil, errors.New("realtime: append: no events")
+	}
+	payloads := make([][]byte, len(events))
+	for i, e := range events {
+		if !ValidType(e.Type) {
+			return nil, fmt.Errorf("realtime: append: event type %q must be lowercase dotted words such as \"order.created\"", e.Type)
+		}
+		p, err := encodeData(e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("realtime: append %s: %w", e.Type, err)
+		}
+		payloads[i] = p
+	}
+
+	n := int64(len(events))
+	var last []int64
+	if err := tx.Raw(`UPDATE tenants SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`, n, tenantID).
+		Scan(&last).Error; err != nil {
+		return nil, fmt.Errorf("realtime: reserve seq: %w", err)
+	}
+	if len(last) != 1 {
+		// Row-level security hides the row when tx is not scoped to tenantID.
+		return nil, fmt.Errorf("realtime: append: tenant %s is not visible in this transaction", tenantID)
+	}
+	first := last[0]
+
+	out := make([]api.Event, 0, len(events))
+	for start := 0; start < len(events); start += insertBatch {
+		end := min(start+insertBatch, len(events))
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO events (tenant_id, seq, type, data) VALUES `)
+		args := make([]any, 0, 4*(end-start))
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`(?, ?, ?, ?::jsonb)`)
+			args = append(args, tenantID, first+int64(i), events[i].Type, string(payloads[i]))
+		}
+		// The stored form is returned so a live event is byte-identical to
+		// its replay.
+		sb.WriteString(` RETURNING seq, type, data, created_at`)
+		var rows []eventRow
+		if err := tx.Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("realtime: insert events: %w", err)
+		}
+		if len(rows) != end-start {
+			return nil, fmt.Errorf("realtime: insert events: %d of %d rows written", len(rows), end-start)
+		}
+		for _, r := range rows {
+			out = append(out, r.event())
+		}
+	}
+	slices.SortFunc(out, func(a, b api.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
+}
+
+func encodeData(v any) ([]byte, error) {
+	if v == nil {
+		return []byte(`{}`), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode data: %w", err)
+	}
+	return b, nil
+}
