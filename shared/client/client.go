@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -179,3 +180,5 @@ func (c *Client) Cookies(rawURL string) []*http.Cookie {
 	}
 	return c.http.Jar.Cookies(u)
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

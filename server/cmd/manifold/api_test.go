@@ -133,13 +133,27 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.seedProduct(a, "A-SECRET-1", 5)
+	orderA, err := a.Client.CreateOrder(ctx, api.CreateOrderRequest{CustomerName: "Ann", ShipTo: api.Address{Name: "Ann",
+		Line1: "1 Main St", City: "Austin", PostalCode: "78701", Country: "US"},
+		Lines: []api.OrderLineInput{{SKU: "A-SECRET-1", Quantity: 1, UnitPrice: "5.00"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// ids of tenant A's resources, by route path parameter.
 	idsOfA := map[string]string{
-		"/api/v1/users/:id":  a.UserID.String(),
-		"/api/v1/tokens/:id": tokA.Token.ID,
+		"/api/v1/users/:id":              a.UserID.String(),
+		"/api/v1/tokens/:id":             tokA.Token.ID,
+		"/api/v1/stock/:sku":             "A-SECRET-1",
+		"/api/v1/stock/:sku/ledger":      "A-SECRET-1",
+		"/api/v1/orders/:id":             orderA.ID,
+		"/api/v1/orders/:id/cancel":      orderA.ID,
+		"/api/v1/orders/:id/transitions": orderA.ID,
+		"/api/v1/pick-queue/:id/claim":   orderA.ID,
 	}
 	bodies := map[string]string{
-		"PATCH /api/v1/users/:id": `{"disabled": true}`,
+		"PATCH /api/v1/users/:id":             `{"disabled": true}`,
+		"POST /api/v1/orders/:id/transitions": `{"status": "PICKING"}`,
 	}
 	for _, r := range h.srv.Routes() {
 		if !strings.Contains(r.Path, "/:") || strings.HasPrefix(r.Path, "/api/v1/platform/") {
@@ -175,6 +189,9 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 	ca, _ := client.New(h.URL, client.WithToken(tokA.Secret))
 	if _, err := ca.Me(ctx); err != nil {
 		t.Fatalf("tenant A's token after B tried to revoke it: %v", err)
+	}
+	if o, err := a.Client.GetOrder(ctx, orderA.ID); err != nil || o.Status != api.StatusAllocated {
+		t.Fatalf("tenant A's order after B's attempts: %+v %v", o, err)
 	}
 }
 

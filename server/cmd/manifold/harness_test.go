@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/manifold-oms/manifold/server/internal/config"
 	"github.com/manifold-oms/manifold/server/internal/identity"
 	"github.com/manifold-oms/manifold/server/internal/testenv"
 	"github.com/manifold-oms/manifold/server/internal/web"
+	"github.com/manifold-oms/manifold/shared/api"
 	"github.com/manifold-oms/manifold/shared/client"
 	"github.com/manifold-oms/manifold/shared/domain"
 )
@@ -138,4 +140,41 @@ func (h *harness) anonymous() *client.Client {
 		h.t.Fatal(err)
 	}
 	return c
+}
+
+// seedProduct creates a catalog product with on-hand stock in the account's tenant.
+func (h *harness) seedProduct(acct account, sku string, onHand int) uuid.UUID {
+	h.t.Helper()
+	ctx := context.Background()
+	id := uuid.New()
+	err := h.app.db.Tenant(ctx, acct.TenantID, func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO products (tenant_id, id, sku, name, bin_location) VALUES (?, ?, ?, ?, ?)`,
+			acct.TenantID, id, sku, "Product "+sku, "A-01-1").Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO stock_levels (tenant_id, product_id) VALUES (?, ?)`, acct.TenantID, id).Error
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if onHand > 0 {
+		if _, err := h.app.inv.Adjust(ctx, acct.TenantID, "test", api.StockAdjustmentRequest{SKU: sku, Kind: api.AdjustReceipt, Quantity: onHand}); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	return id
+}
+
+// seedChannel creates a channel account of a kind in the account's tenant.
+func (h *harness) seedChannel(acct account, kind string) uuid.UUID {
+	h.t.Helper()
+	id := uuid.New()
+	err := h.app.db.Tenant(context.Background(), acct.TenantID, func(tx *gorm.DB) error {
+		return tx.Exec(`INSERT INTO channel_accounts (tenant_id, id, kind, name) VALUES (?, ?, ?, ?)`,
+			acct.TenantID, id, kind, kind+" store").Error
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
 }

@@ -15,6 +15,9 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/console"
 	"github.com/manifold-oms/manifold/server/internal/db"
 	"github.com/manifold-oms/manifold/server/internal/identity"
+	"github.com/manifold-oms/manifold/server/internal/inventory"
+	"github.com/manifold-oms/manifold/server/internal/orders"
+	"github.com/manifold-oms/manifold/server/internal/realtime"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 	"github.com/manifold-oms/manifold/server/internal/tenancy"
 	"github.com/manifold-oms/manifold/server/internal/web"
@@ -32,6 +35,9 @@ type app struct {
 	notifier *authz.RedisNotifier
 	ids      *identity.Service
 	tenants  *tenancy.Service
+	hub      *realtime.Hub
+	inv      *inventory.Service
+	orders   *orders.Service
 	closers  []func() error
 }
 
@@ -92,6 +98,9 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options,
 		return nil, err
 	}
 	a.tenants = tenancy.NewService(a.db)
+	a.hub = realtime.NewHub(a.db, a.rdb, log, realtime.Options{ChannelPrefix: "manifold:" + opt.keyPrefix + "events:"})
+	a.inv = inventory.NewService(a.db, a.hub, log)
+	a.orders = orders.NewService(a.db, a.inv, log)
 	return a, nil
 }
 
@@ -108,6 +117,11 @@ func (a *app) close() {
 // httpServer builds the HTTP layer and starts the background loops it needs.
 func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 	go a.notifier.Listen(ctx, a.authz, a.log)
+	go func() {
+		if err := a.hub.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("realtime hub stopped", slog.String("err", err.Error()))
+		}
+	}()
 	mon := tasks.NewMonitor(a.redisOpt)
 	a.closers = append(a.closers, mon.Close)
 	return web.New(web.Deps{
@@ -119,6 +133,9 @@ func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 		Identity:  identity.NewHandlers(a.ids, a.authz, a.tenants, a.cfg.CookieSecure),
 		Tenants:   tenancy.NewHandlers(a.tenants),
 		Jobs:      tasks.NewHandlers(mon),
+		Events:    a.hub.Stream,
+		Stock:     inventory.NewHandlers(a.inv),
+		Orders:    orders.NewHandlers(a.orders),
 		Console:   console.Handler(),
 		BodyLimit: a.cfg.BodyLimit,
 	})

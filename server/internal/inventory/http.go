@@ -43,3 +43,33 @@ func (h *Handlers) Ledger(c *fiber.Ctx) error {
 	return c.JSON(api.LedgerList{Entries: entries})
 }
 
+// Level answers GET /api/v1/stock/{sku}.
+func (h *Handlers) Level(c *fiber.Ctx) error {
+	lvl, err := h.svc.Level(c.UserContext(), identity.PrincipalOf(c).TenantID, c.Params("sku"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(lvl)
+}
+
+// Policies answers GET /api/v1/allocation-policy.
+func (h *Handlers) Policies(c *fiber.Ctx) error {
+	p, err := h.svc.Policies(c.UserContext(), identity.PrincipalOf(c).TenantID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+// PutPolicies answers PUT /api/v1/allocation-policy.
+func (h *Handlers) PutPolicies(c *fiber.Ctx) error {
+	var req api.AllocationPolicies
+	if err := httpx.BindJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := h.svc.PutPolicies(c.UserContext(), identity.PrincipalOf(c).TenantID, Actor(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/authz"
 	"github.com/manifold-oms/manifold/server/internal/db"
 	"github.com/manifold-oms/manifold/server/internal/identity"
+	"github.com/manifold-oms/manifold/server/internal/inventory"
+	"github.com/manifold-oms/manifold/server/internal/orders"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 	"github.com/manifold-oms/manifold/server/internal/tenancy"
 )
@@ -31,6 +33,8 @@ type Deps struct {
 	Tenants   *tenancy.Handlers
 	Jobs      *tasks.Handlers
 	Events    fiber.Handler
+	Stock     *inventory.Handlers
+	Orders    *orders.Handlers
 	Console   fiber.Handler
 	BodyLimit int
 }

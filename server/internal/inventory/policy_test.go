@@ -1,0 +1,108 @@
+package inventory
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/manifold-oms/manifold/shared/api"
+)
+
+func TestChannelQuantities(t *testing.T) {
+	amz, woo, ebay := uuid.New(), uuid.New(), uuid.New()
+	chans := func(used ...int) []ChannelInput {
+		ids := []uuid.UUID{amz, woo, ebay}
+		out := make([]ChannelInput, len(used))
+		for i, u := range used {
+			out[i] = ChannelInput{AccountID: ids[i], Used: u}
+		}
+		return out
+	}
+	units := func(n int) *int { return &n }
+	pct := func(f float64) *float64 { return &f }
+	cases := []struct {
+		name              string
+		policy            api.AllocationPolicy
+		onHand, allocated int
+		channels          []ChannelInput
+		want              []int // amz, woo, ebay
+		reason            string
+	}{
+		{"shared pool, no safety", api.AllocationPolicy{Strategy: api.StrategySharedPool}, 12, 2, chans(0, 0, 0), []int{10, 10, 10}, "available 10 − safety 0 = 10"},
+		{"shared pool, safety units", api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 3}, 12, 2, chans(0, 0), []int{7, 7}, "safety 3"},
+		{"shared pool, safety percent rounds up", api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyPercent: 15}, 12, 2, chans(0), []int{8}, "safety 2"},
+		{"shared pool, channel buffer", api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 1,
+			Channels: map[string]api.ChannelRule{woo.String(): {BufferUnits: 4}}}, 12, 2, chans(0, 0), []int{9, 5}, ""},
+		{"shared pool never negative", api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 5}, 4, 1, chans(0), []int{0}, "shown as 0"},
+		{"shared pool, sold out", api.AllocationPolicy{Strategy: api.StrategySharedPool}, 10, 10, chans(0, 0), []int{0, 0}, ""},
+		{"allotments in units", api.AllocationPolicy{Strategy: api.StrategyAllotments, ReserveUnits: 10,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(30)}, woo.String(): {AllotmentUnits: units(20)}}},
+			100, 12, chans(12, 0, 0), []int{18, 20, 0}, ""},
+		{"allotment used up shows 0 while stock remains", api.AllocationPolicy{Strategy: api.StrategyAllotments,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(5)}, woo.String(): {AllotmentUnits: units(50)}}},
+			100, 5, chans(5, 0), []int{0, 50}, "allotment used up"},
+		{"allotments as shares of the pool", api.AllocationPolicy{Strategy: api.StrategyAllotments, ReservePercent: 10,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentPercent: pct(50)}, woo.String(): {AllotmentPercent: pct(25)}, ebay.String(): {AllotmentPercent: pct(25)}}},
+			100, 0, chans(0, 0, 0), []int{45, 22, 22}, "50% of (on hand 100 − reserve 10) = 45"},
+		{"allotment capped by what is really available", api.AllocationPolicy{Strategy: api.StrategyAllotments, ReserveUnits: 2,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(40)}}},
+			10, 5, chans(0), []int{3}, "capped at available 5 − reserve 2 = 3"},
+		{"channel without allotment shows 0", api.AllocationPolicy{Strategy: api.StrategyAllotments,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(5)}}},
+			100, 0, chans(0, 0), []int{5, 0}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := ChannelQuantities(c.policy, c.onHand, c.allocated, c.channels)
+			var reasons []string
+			for i, ch := range c.channels {
+				if got[ch.AccountID].Quantity != c.want[i] {
+					t.Errorf("channel %d shows %d, want %d (%s)", i, got[ch.AccountID].Quantity, c.want[i], got[ch.AccountID].Reason)
+				}
+				if got[ch.AccountID].Quantity < 0 || got[ch.AccountID].Quantity > max(c.onHand-c.allocated, 0) {
+					t.Errorf("channel %d shows %d, outside 0..available", i, got[ch.AccountID].Quantity)
+				}
+				reasons = append(reasons, got[ch.AccountID].Reason)
+			}
+			if c.reason != "" && !strings.Contains(strings.Join(reasons, " | "), c.reason) {
+				t.Errorf("reasons %q do not explain %q", reasons, c.reason)
+			}
+		})
+	}
+}
+
+func TestValidatePolicy(t *testing.T) {
+	acct := uuid.New().String()
+	accounts := map[string]bool{acct: true}
+	units := func(n int) *int { return &n }
+	pct := func(f float64) *float64 { return &f }
+	bad := map[string]api.AllocationPolicy{
+		"no strategy":          {},
+		"unknown strategy":     {Strategy: "fifo"},
+		"negative safety":      {Strategy: api.StrategySharedPool, SafetyUnits: -1},
+		"percent over 100":     {Strategy: api.StrategySharedPool, SafetyPercent: 120},
+		"reserve on pool":      {Strategy: api.StrategySharedPool, ReserveUnits: 3},
+		"unknown channel":      {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{"nope": {BufferUnits: 1}}},
+		"allotment on pool":    {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{acct: {AllotmentUnits: units(3)}}},
+		"both allotment kinds": {Strategy: api.StrategyAllotments, Channels: map[string]api.ChannelRule{acct: {AllotmentUnits: units(3), AllotmentPercent: pct(10)}}},
+		"no allotment given":   {Strategy: api.StrategyAllotments, Channels: map[string]api.ChannelRule{acct: {}}},
+		"shares over 100":      {Strategy: api.StrategyAllotments, Channels: map[string]api.ChannelRule{acct: {AllotmentPercent: pct(101)}}},
+	}
+	for name, p := range bad {
+		if err := ValidatePolicy(p, accounts, "default"); err == nil {
+			t.Errorf("%s: accepted", name)
+		} else if !strings.HasPrefix(err.Error(), "default") {
+			t.Errorf("%s: error %q does not say where", name, err)
+		}
+	}
+	good := []api.AllocationPolicy{
+		{Strategy: api.StrategySharedPool, SafetyPercent: 10, Channels: map[string]api.ChannelRule{acct: {BufferUnits: 2}}},
+		{Strategy: api.StrategyAllotments, ReserveUnits: 5, Channels: map[string]api.ChannelRule{acct: {AllotmentPercent: pct(60)}}},
+	}
+	for i, p := range good {
+		if err := ValidatePolicy(p, accounts, "default"); err != nil {
+			t.Errorf("good policy %d refused: %v", i, err)
+		}
+	}
+}
