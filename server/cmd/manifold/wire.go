@@ -145,6 +145,7 @@ func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 func (a *app) workerMux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(identity.TaskPurgeSessions, identity.PurgeSessionsHandler(a.ids, a.log))
+	mux.Handle(orders.TaskAllocateHeld, orders.AllocateHeldHandler(a.orders, a.log))
 	return mux
 }
 
@@ -152,5 +153,6 @@ func (a *app) workerMux() *asynq.ServeMux {
 func (a *app) periodic() []tasks.Periodic {
 	return []tasks.Periodic{
 		{Spec: "@every 10m", Task: asynq.NewTask(identity.TaskPurgeSessions, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueLow), asynq.Unique(9 * time.Minute)}},
+		{Spec: "@every 1m", Task: asynq.NewTask(orders.TaskAllocateHeld, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueDefault), asynq.Unique(50 * time.Second)}},
 	}
 }

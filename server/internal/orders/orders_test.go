@@ -3,13 +3,17 @@ package orders_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
 
 	"github.com/manifold-oms/manifold/server/internal/apperr"
+	"github.com/manifold-oms/manifold/server/internal/orders"
 	"github.com/manifold-oms/manifold/shared/api"
 	"github.com/manifold-oms/manifold/shared/domain"
 )
@@ -261,4 +265,28 @@ func TestIntakeRejectsBadInputWritingNothing(t *testing.T) {
 		t.Fatalf("orders after rejected input: %d %v", len(list.Orders), err)
 	}
 	_ = manual
+}
+
+func TestPeriodicPassAllocatesOrdersAStoppedProcessLeftHeld(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.product("SKU-P", "P1", 0)
+	manual, _ := f.orders.ManualAccount(ctx, f.tenant)
+	res, err := f.orders.Intake(ctx, f.tenant, "u", intake(manual, "held-1", line("SKU-P", 2)))
+	if err != nil || res.Order.Status != api.StatusOnHold {
+		t.Fatalf("%+v %v", res.Order, err)
+	}
+	// Stock arrives but the process stops before it allocates held orders.
+	if err := f.db.Tenant(ctx, f.tenant, func(tx *gorm.DB) error {
+		return tx.Exec(`UPDATE stock_levels SET on_hand = 5 WHERE tenant_id = ? AND product_id = ?`, f.tenant, p).Error
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := orders.AllocateHeldHandler(f.orders, slog.New(slog.DiscardHandler)).ProcessTask(ctx, asynq.NewTask(orders.TaskAllocateHeld, nil)); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := f.orders.Get(ctx, f.tenant, uuid.MustParse(res.Order.ID))
+	if o.Status != api.StatusAllocated {
+		t.Fatalf("after the periodic pass the order is %s", o.Status)
+	}
 }
