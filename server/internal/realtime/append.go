@@ -88,7 +88,7 @@ func AppendAll(tx *gorm.DB, tenantID uuid.UUID, events ...NewEvent) ([]api.Event
 		// Row-level security hides the row when tx is not scoped to tenantID.
 		return nil, fmt.Errorf("realtime: append: tenant %s is not visible in this transaction", tenantID)
 	}
-	first := last[0]
+	first := last[0] - n + 1
 
 	out := make([]api.Event, 0, len(events))
 	for start := 0; start < len(events); start += insertBatch {

@@ -140,12 +140,15 @@ func TestPeriodicCheckDeliversUnannouncedEvents(t *testing.T) {
 	tenant := newTenant(t, d)
 	checked := startHub(t, d, realtime.Options{CheckInterval: 50 * time.Millisecond})
 	unchecked := startHub(t, d, realtime.Options{CheckInterval: never})
+	appendEvents(t, d, tenant, "order.created", n(1))
 	sub := subscribe(t, checked.Hub, tenant, 0)
 	control := subscribe(t, unchecked.Hub, tenant, 0)
-	expectNothing(t, control, 50*time.Millisecond) // replay done
+	// Once seq 1 is here, the replays are over.
+	wantSeqs(t, receive(t, sub, 1), 1, 1)
+	wantSeqs(t, receive(t, control, 1), 1, 1)
 
-	appendEvents(t, d, tenant, "order.created", n(1), n(2))
-	wantSeqs(t, receive(t, sub, 2), 1, 2)
+	appendEvents(t, d, tenant, "order.created", n(2), n(3))
+	wantSeqs(t, receive(t, sub, 2), 2, 3)
 	// Without the check, nothing tells a subscriber about them.
 	expectNothing(t, control, 300*time.Millisecond)
 }
@@ -154,14 +157,17 @@ func TestSlowSubscriberDoesNotBlockTheHub(t *testing.T) {
 	d := env.DB(t)
 	tenant := newTenant(t, d)
 	hub := startHub(t, d, realtime.Options{CheckInterval: never, Backlog: 4})
+	appendEvents(t, d, tenant, "order.created", n(1))
 	slow := subscribe(t, hub.Hub, tenant, 0)
 	fast := subscribe(t, hub.Hub, tenant, 0)
-	expectNothing(t, fast, 50*time.Millisecond)
+	// Both replays are over once seq 1 is out; the slow one then stops reading.
+	wantSeqs(t, receive(t, slow, 1), 1, 1)
+	wantSeqs(t, receive(t, fast, 1), 1, 1)
 
 	const total = 300
-	data := make([]any, total)
+	data := make([]any, total-1)
 	for i := range data {
-		data[i] = n(i + 1)
+		data[i] = n(i + 2)
 	}
 	evs := appendEvents(t, d, tenant, "order.created", data...)
 
@@ -175,7 +181,7 @@ func TestSlowSubscriberDoesNotBlockTheHub(t *testing.T) {
 		}
 		done <- nil
 	}()
-	wantSeqs(t, receive(t, fast, total), 1, total)
+	wantSeqs(t, receive(t, fast, total-1), 2, total)
 	select {
 	case err := <-done:
 		must(t, err)
@@ -184,7 +190,7 @@ func TestSlowSubscriberDoesNotBlockTheHub(t *testing.T) {
 	}
 	// The slow subscriber lost its live events past the backlog and reads
 	// them from Postgres instead.
-	wantSeqs(t, receive(t, slow, total), 1, total)
+	wantSeqs(t, receive(t, slow, total-1), 2, total)
 	expectNothing(t, slow, 100*time.Millisecond)
 }
 
@@ -214,8 +220,8 @@ func TestSubscriptionEndsWhenHubStops(t *testing.T) {
 	hub := startHub(t, d, realtime.Options{CheckInterval: never})
 	sub := subscribe(t, hub.Hub, tenant, 0)
 	expectNothing(t, sub, 50*time.Millisecond)
-	if n := hub.Subscribers(); n != 1 {
-		t.Fatalf("%d subscribers, want 1", n)
+	if count := hub.Subscribers(); count != 1 {
+		t.Fatalf("%d subscribers, want 1", count)
 	}
 
 	hub.stop()

@@ -222,7 +222,7 @@ func TestStreamRejectsBadResumePoint(t *testing.T) {
 		if tc.lastEventID != "" {
 			req.Header.Set("Last-Event-ID", tc.lastEventID)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := (&http.Client{Timeout: waitLong}).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,9 @@ func TestStreamRejectsBadResumePoint(t *testing.T) {
 	}
 
 	// A resume point past the stream's end is refused through the client.
-	err := s.client.Events(context.Background(), 7, func(api.Event) error { return nil })
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	err := s.client.Events(ctx, 7, func(api.Event) error { return nil })
 	var apiErr *client.Error
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusConflict || apiErr.Code != api.CodeConflict {
 		t.Fatalf("resume from the future: %v", err)

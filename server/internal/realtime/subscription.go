@@ -117,33 +117,20 @@ func (s *Subscription) run() {
 	}
 }
 
-// process delivers what the hub offered since the last wake. It returns
-// false when the subscription is over.
+// process delivers what the hub offered since the last wake. Live events
+// are delivered while they continue the sequence; past a gap (a lost or
+// overtaken message) or a dropped backlog, the rest comes from Postgres,
+// which has every seq up to any announced one since they commit in order.
+// It returns false when the subscription is over.
 func (s *Subscription) process() bool {
 	events, upto, stale := s.take()
-	if stale && !s.catchUp() {
-		return false
-	}
 	slices.SortFunc(events, func(a, b api.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	for _, ev := range events {
-		if ev.Seq <= s.last {
-			continue
-		}
-		if ev.Seq != s.last+1 {
-			// A message was lost or overtaken. ev is committed, and so is
-			// every lower seq (they commit in order): Postgres has the gap.
-			if !s.catchUp() {
-				return false
-			}
-			if ev.Seq != s.last+1 {
-				continue
-			}
-		}
-		if !s.send(ev) {
+		if ev.Seq == s.last+1 && !s.send(ev) {
 			return false
 		}
 	}
-	if upto > s.last {
+	if stale || upto > s.last {
 		return s.catchUp()
 	}
 	return true
