@@ -100,3 +100,13 @@ type AllocationPolicies struct {
 	Default   AllocationPolicy            `json:"default"`
 	Overrides map[string]AllocationPolicy `json:"overrides"` // by SKU
 }
+
+// ListingList is the answer of GET /api/v1/listings.
+type ListingList struct {
+	Listings []ChannelQuantity `json:"listings"`
+}
+
+// PushQueued is the answer of POST /api/v1/listings/push.
+type PushQueued struct {
+	Accounts int `json:"accounts"` // accounts a push was queued for
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/manifold-oms/manifold/server/internal/authz"
+	"github.com/manifold-oms/manifold/server/internal/channel"
 	"github.com/manifold-oms/manifold/server/internal/config"
 	"github.com/manifold-oms/manifold/server/internal/console"
 	"github.com/manifold-oms/manifold/server/internal/db"
@@ -38,6 +39,7 @@ type app struct {
 	hub      *realtime.Hub
 	inv      *inventory.Service
 	orders   *orders.Service
+	pusher   *channel.Pusher
 	closers  []func() error
 }
 
@@ -46,10 +48,13 @@ type options struct {
 	passwordParams identity.PasswordParams
 	loginLimits    identity.LoginLimits
 	keyPrefix      string
+	// channels are the connectors stock is pushed through, by channel kind.
+	channels channel.Registry
 }
 
 func defaultOptions() options {
-	return options{passwordParams: identity.DefaultPasswordParams(), loginLimits: identity.DefaultLoginLimits()}
+	return options{passwordParams: identity.DefaultPasswordParams(), loginLimits: identity.DefaultLoginLimits(),
+		channels: channel.Registry{}}
 }
 
 // wire connects to PostgreSQL (as the runtime role) and Redis and builds the
@@ -101,6 +106,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options,
 	a.hub = realtime.NewHub(a.db, a.rdb, log, realtime.Options{ChannelPrefix: "manifold:" + opt.keyPrefix + "events:"})
 	a.inv = inventory.NewService(a.db, a.hub, log)
 	a.orders = orders.NewService(a.db, a.inv, log)
+	a.pusher = channel.NewPusher(a.db, a.queue, opt.channels, log)
+	a.inv.Observe(a.pusher)
 	return a, nil
 }
 
@@ -136,6 +143,7 @@ func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 		Events:    a.hub.Stream,
 		Stock:     inventory.NewHandlers(a.inv),
 		Orders:    orders.NewHandlers(a.orders),
+		Listings:  channel.NewHandlers(a.pusher),
 		Console:   console.Handler(),
 		BodyLimit: a.cfg.BodyLimit,
 	})
@@ -146,6 +154,8 @@ func (a *app) workerMux() *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(identity.TaskPurgeSessions, identity.PurgeSessionsHandler(a.ids, a.log))
 	mux.Handle(orders.TaskAllocateHeld, orders.AllocateHeldHandler(a.orders, a.log))
+	mux.Handle(channel.TaskPush, a.pusher.PushHandler())
+	mux.Handle(channel.TaskReconcile, a.pusher.ReconcileHandler())
 	return mux
 }
 
@@ -153,6 +163,7 @@ func (a *app) workerMux() *asynq.ServeMux {
 func (a *app) periodic() []tasks.Periodic {
 	return []tasks.Periodic{
 		{Spec: "@every 10m", Task: asynq.NewTask(identity.TaskPurgeSessions, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueLow), asynq.Unique(9 * time.Minute)}},
+		channel.ReconcilePeriodic(tasks.QueueCritical, 10*time.Second),
 		{Spec: "@every 1m", Task: asynq.NewTask(orders.TaskAllocateHeld, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueDefault), asynq.Unique(50 * time.Second)}},
 	}
 }

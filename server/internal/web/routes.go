@@ -130,6 +130,13 @@ func (s *Server) routes() []Route {
 			Doc: Doc{Summary: "Map a channel SKU to a catalog SKU; held orders waiting for it go on to allocation", Tag: "orders",
 				Request: api.PutMappingRequest{}, Response: api.PutMappingResult{}}},
 
+		{Method: "GET", Path: v + "/listings", Access: permitted, Perm: perm(authz.ObjChannels, authz.Read), Handler: d.Listings.List,
+			Doc: Doc{Summary: "Channel listings: what each should show, why, and what was last pushed", Tag: "channels", Response: api.ListingList{},
+				Query: []QueryParam{{Name: "account_id", Description: "only this channel account"}, {Name: "sku", Description: "only listings of this catalog SKU"}}}},
+		{Method: "POST", Path: v + "/listings/push", Access: permitted, Perm: perm(authz.ObjChannels, authz.Write), Handler: d.Listings.Push,
+			Doc: Doc{Summary: "Push stock to channels now; only what differs is sent", Tag: "channels", Response: api.PushQueued{}, Status: 202,
+				Query: []QueryParam{{Name: "account_id", Description: "only this channel account"}}}},
+
 		{Method: "GET", Path: v + "/platform/tenants", Access: permitted, Perm: perm(authz.ObjPlatformTenants, authz.Read), Handler: d.Tenants.List,
 			Doc: Doc{Summary: "List every tenant (platform operators)", Tag: "platform", Response: api.TenantList{}}},
 		{Method: "POST", Path: v + "/platform/tenants", Access: permitted, Perm: perm(authz.ObjPlatformTenants, authz.Write), Handler: d.Tenants.Create,

@@ -1,0 +1,280 @@
+package channel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
+
+	"github.com/manifold-oms/manifold/server/internal/inventory"
+)
+
+// Errors of a push that can never succeed as asked.
+var (
+	// ErrAccountNotFound: the account does not exist in the payload's tenant.
+	ErrAccountNotFound = errors.New("channel account not found")
+	// ErrNoConnector: this server has no connector for the account's kind.
+	ErrNoConnector = errors.New("no connector for the channel kind")
+)
+
+// Result says what one convergence did.
+type Result struct {
+	// Rounds is how many times the desired quantities were computed.
+	Rounds int
+	// Calls is how many PushQuantities calls were made.
+	Calls int
+	// Accepted and Rejected count listing updates by the channel's answer.
+	Accepted, Rejected int
+}
+
+// PushHandler runs TaskPush.
+func (p *Pusher) PushHandler() asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		var pl PushPayload
+		if err := json.Unmarshal(t.Payload(), &pl); err != nil || pl.TenantID == uuid.Nil || pl.AccountID == uuid.Nil {
+			return fmt.Errorf("channel: push payload %q names no tenant and account: %w", t.Payload(), asynq.SkipRetry)
+		}
+		res, err := p.Converge(ctx, pl.TenantID, pl.AccountID)
+		switch {
+		case errors.Is(err, ErrAccountNotFound), errors.Is(err, ErrNoConnector):
+			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		case err != nil && lastAttempt(ctx):
+			// Archiving would keep the task id, and with it every later push
+			// of the account, out of the queue. The failure is recorded on the
+			// listings and the reconciler resumes once their backoff expires.
+			return fmt.Errorf("%w (retries used up; the reconciler takes over): %w", err, asynq.RevokeTask)
+		case err != nil:
+			return err
+		}
+		if res.Calls > 0 {
+			p.log.Debug("channel: stock pushed", slog.String("account_id", pl.AccountID.String()),
+				slog.Int("rounds", res.Rounds), slog.Int("calls", res.Calls),
+				slog.Int("accepted", res.Accepted), slog.Int("rejected", res.Rejected))
+		}
+		return nil
+	})
+}
+
+func lastAttempt(ctx context.Context) bool {
+	n, ok1 := asynq.GetRetryCount(ctx)
+	most, ok2 := asynq.GetMaxRetry(ctx)
+	return ok1 && ok2 && n >= most
+}
+
+// Converge brings one account's listings to what they should show. Each
+// round computes every listing's desired quantity, records it, marks
+// listings whose pushed quantity already matches as current, and sends the
+// rest in batches. It repeats until a round finds nothing to send, so stock
+// that moved during a push (whose own push request was absorbed by this run)
+// is sent before the run ends. A listing the channel rejects waits for its
+// backoff instead of being sent again in the same run.
+//
+// It returns an error when a call to the channel failed; what was pushed
+// before stays recorded.
+func (p *Pusher) Converge(ctx context.Context, tenantID, accountID uuid.UUID) (Result, error) {
+	var res Result
+	rejected := map[uuid.UUID]bool{}
+	for res.Rounds < p.maxRounds {
+		if res.Rounds > 0 && p.pace > 0 {
+			select {
+			case <-time.After(p.pace):
+			case <-ctx.Done():
+				return res, fmt.Errorf("channel: push of account %s: %w", accountID, ctx.Err())
+			}
+		}
+		res.Rounds++
+		acct, todo, err := p.plan(ctx, tenantID, accountID, rejected)
+		if err != nil || len(todo) == 0 {
+			return res, err
+		}
+		ch, _ := p.reg.Get(acct.Kind)
+		if err := p.send(ctx, ch, acct, todo, rejected, &res); err != nil {
+			return res, err
+		}
+	}
+	p.log.Info("channel: stock still changing after the last push round; the next push or the reconciler continues",
+		slog.String("account_id", accountID.String()), slog.Int("rounds", res.Rounds))
+	return res, nil
+}
+
+// listingState is a listing's push record as plan reads it.
+type listingState struct {
+	ID                uuid.UUID
+	ProductID         uuid.UUID
+	ChannelSKU        string
+	ExternalListingID string
+	DesiredQty        *int
+	DesiredReason     string
+	PushedQty         *int
+	PushedVersion     int64
+	LastError         string
+	Due               bool
+}
+
+// pending is a listing update to send, with what to record once it is accepted.
+type pending struct {
+	QuantityUpdate
+	ProductID uuid.UUID
+	Version   int64
+}
+
+// plan records the account's desired quantities and returns the updates to
+// send. It returns none for a disabled account.
+func (p *Pusher) plan(ctx context.Context, tenantID, accountID uuid.UUID, skip map[uuid.UUID]bool) (Account, []pending, error) {
+	acct := Account{TenantID: tenantID, ID: accountID}
+	var todo []pending
+	err := p.db.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
+		var a struct {
+			Kind, Name string
+			Enabled    bool
+		}
+		res := tx.Raw(`SELECT kind, name, enabled FROM channel_accounts WHERE tenant_id = ? AND id = ?`, tenantID, accountID).Scan(&a)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("channel: account %s of tenant %s: %w", accountID, tenantID, ErrAccountNotFound)
+		}
+		acct.Kind, acct.Name = a.Kind, a.Name
+		if _, ok := p.reg.Get(a.Kind); !ok && a.Enabled {
+			return fmt.Errorf("channel: account %s is of kind %q: %w", accountID, a.Kind, ErrNoConnector)
+		}
+		desired, err := inventory.DesiredForAccountTx(tx, tenantID, accountID)
+		if err != nil {
+			return err
+		}
+		var rows []listingState
+		if err := tx.Raw(`SELECT id, product_id, channel_sku, external_listing_id, desired_qty, desired_reason,
+				pushed_qty, pushed_version, last_error, (`+dueSQL("")+`) AS due
+			FROM channel_listings WHERE tenant_id = ? AND channel_account_id = ?`,
+			p.backoffBase.Seconds(), p.backoffMax.Seconds(), tenantID, accountID).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("channel: read listings: %w", err)
+		}
+		state := make(map[uuid.UUID]*listingState, len(rows))
+		for i := range rows {
+			state[rows[i].ID] = &rows[i]
+		}
+		var wants []desiredRow
+		var current []pushedRow
+		for _, d := range desired {
+			s, ok := state[d.ListingID]
+			if !ok || s.ProductID != d.ProductID {
+				continue
+			}
+			if s.DesiredQty == nil || *s.DesiredQty != d.Quantity || s.DesiredReason != d.Reason {
+				wants = append(wants, desiredRow{ID: d.ListingID, Qty: d.Quantity, Reason: d.Reason})
+			}
+			// pushed_qty is what the channel is known to show; when it
+			// already shows the desired quantity, only the version moves.
+			inSync := s.PushedQty != nil && *s.PushedQty == d.Quantity
+			switch {
+			case inSync:
+				if s.PushedVersion != d.Version || s.LastError != "" {
+					current = append(current, pushedRow{ID: d.ListingID, ProductID: d.ProductID, Qty: d.Quantity, Version: d.Version})
+				}
+			case a.Enabled && s.Due && !skip[d.ListingID]:
+				todo = append(todo, pending{QuantityUpdate: QuantityUpdate{
+					ListingRef: ListingRef{ListingID: d.ListingID, ChannelSKU: s.ChannelSKU, ExternalListingID: s.ExternalListingID},
+					Quantity:   d.Quantity}, ProductID: d.ProductID, Version: d.Version})
+			}
+		}
+		if err := updateDesired(tx, tenantID, wants); err != nil {
+			return err
+		}
+		return markCurrent(tx, tenantID, current)
+	})
+	if err != nil {
+		if errors.Is(err, ErrAccountNotFound) || errors.Is(err, ErrNoConnector) {
+			return acct, nil, err
+		}
+		return acct, nil, fmt.Errorf("channel: plan push of account %s: %w", accountID, err)
+	}
+	sort.Slice(todo, func(i, j int) bool { return todo[i].ChannelSKU < todo[j].ChannelSKU })
+	return acct, todo, nil
+}
+
+// dueSQL is an expression over the listing columns qualified by q (such as
+// "l.") that is true when the listing's last push did not fail, or its
+// backoff since the failure is over. Its two parameters are the base and the
+// cap of the backoff, in seconds.
+func dueSQL(q string) string {
+	return q + `last_error = '' OR ` + q + `last_error_at IS NULL OR ` + q + `last_error_at <= now() -
+		make_interval(secs => least(?::float8 * power(2, least(greatest(` + q + `push_attempts - 1, 0), 20)), ?::float8))`
+}
+
+// send pushes the updates in batches and records each answer. A rejected
+// listing joins rejected. A failed call stops the run.
+func (p *Pusher) send(ctx context.Context, ch Channel, acct Account, todo []pending, rejected map[uuid.UUID]bool, res *Result) error {
+	size := max(ch.MaxBatch(), 1)
+	for start := 0; start < len(todo); start += size {
+		batch := todo[start:min(start+size, len(todo))]
+		updates := make([]QuantityUpdate, len(batch))
+		for i, u := range batch {
+			updates[i] = u.QuantityUpdate
+		}
+		res.Calls++
+		answers, callErr := ch.PushQuantities(ctx, acct, updates)
+		var ok []pushedRow
+		var failed []failedRow
+		if callErr != nil {
+			for _, u := range batch {
+				failed = append(failed, failedRow{ID: u.ListingID, Error: clip(callErr.Error())})
+			}
+		} else {
+			byID := make(map[uuid.UUID]PushResult, len(answers))
+			for _, a := range answers {
+				byID[a.ListingID] = a
+			}
+			for _, u := range batch {
+				a, found := byID[u.ListingID]
+				switch {
+				case found && a.Accepted:
+					ok = append(ok, pushedRow{ID: u.ListingID, ProductID: u.ProductID, Qty: u.Quantity, Version: u.Version})
+				case !found:
+					failed = append(failed, failedRow{ID: u.ListingID, Error: "the channel did not answer for this listing"})
+				case a.Error == "":
+					failed = append(failed, failedRow{ID: u.ListingID, Error: "rejected by the channel without a reason"})
+				default:
+					failed = append(failed, failedRow{ID: u.ListingID, Error: clip(a.Error)})
+				}
+			}
+			res.Accepted += len(ok)
+			res.Rejected += len(failed)
+			for _, f := range failed {
+				rejected[f.ID] = true
+			}
+		}
+		// Record even when the task's context ended: the channel may have
+		// applied the call, and a missing record only costs a repeat push.
+		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := p.db.Tenant(recordCtx, acct.TenantID, func(tx *gorm.DB) error {
+			if err := markPushed(tx, acct.TenantID, ok); err != nil {
+				return err
+			}
+			return markFailed(tx, acct.TenantID, failed)
+		})
+		cancel()
+		if callErr != nil {
+			return fmt.Errorf("channel: push %d quantities to %s account %s: %w", len(batch), acct.Kind, acct.ID, callErr)
+		}
+		if err != nil {
+			return fmt.Errorf("channel: record push of account %s: %w", acct.ID, err)
+		}
+	}
+	return nil
+}
+
+func clip(s string) string {
+	const most = 1000
+	if len(s) <= most {
+		return s
+	}
+	return s[:most] + "…"
+}

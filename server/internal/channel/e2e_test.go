@@ -1,0 +1,140 @@
+package channel_test
+
+import (
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+
+	"github.com/manifold-oms/manifold/server/internal/channel"
+	"github.com/manifold-oms/manifold/server/internal/tasks"
+)
+
+// asynqQueue is a real asynq queue of the test's own, on the shared Redis.
+type asynqQueue struct {
+	name     string
+	redisOpt asynq.RedisConnOpt
+	insp     *asynq.Inspector
+}
+
+// withWorker returns a fixture whose pusher enqueues with a real asynq
+// client, and runs a real worker with the push and reconcile handlers.
+func withWorker(t *testing.T, noKicker bool) (*fixture, asynqQueue) {
+	t.Helper()
+	redisOpt, err := tasks.RedisOpt(env.RedisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := asynqQueue{name: env.Prefix + "critical:" + uuid.NewString()[:8], redisOpt: redisOpt, insp: asynq.NewInspector(redisOpt)}
+	client := asynq.NewClient(redisOpt)
+	t.Cleanup(func() {
+		_ = q.insp.DeleteQueue(q.name, true)
+		_ = q.insp.Close()
+		_ = client.Close()
+	})
+	f := newFixture(t, fixtureOpts{enqueuer: client, noKicker: noKicker, pusher: []channel.Option{channel.WithQueue(q.name),
+		channel.WithPace(500 * time.Millisecond), channel.WithErrorBackoff(time.Second, 5*time.Minute)}})
+	worker := asynq.NewServer(redisOpt, asynq.Config{Queues: map[string]int{q.name: 1}, Concurrency: 4,
+		RetryDelayFunc: tasks.RetryDelay, LogLevel: asynq.FatalLevel})
+	mux := asynq.NewServeMux()
+	mux.Handle(channel.TaskPush, f.pusher.PushHandler())
+	mux.Handle(channel.TaskReconcile, f.pusher.ReconcileHandler())
+	if err := worker.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(worker.Shutdown)
+	return f, q
+}
+
+// TestBurstOfOrdersCoalescesThroughAsynq runs the kicker, a real asynq client
+// and a real worker on a queue of the test's own: a hundred concurrent orders
+// on one SKU become a handful of pushes, and every listing ends at the right
+// quantity, a failed call included.
+func TestBurstOfOrdersCoalescesThroughAsynq(t *testing.T) {
+	f, q := withWorker(t, false)
+
+	f.product("SKU-1", 1000)
+	a, b := f.account(shop), f.account(flaky)
+	la := f.listing(a, "A-1", "SKU-1")
+	lb := f.listing(b, "B-1", "SKU-1")
+	settled := func() bool {
+		_, pa := f.check(f.shop, a, la)
+		_, pb := f.check(f.flaky, b, lb)
+		info, err := q.insp.GetQueueInfo(q.name)
+		return pa == "" && pb == "" && err == nil && info.Size == 0
+	}
+	eventually(t, 20*time.Second, "the new listings are pushed", settled)
+	f.shop.Reset()
+	f.flaky.Reset()
+	f.flaky.FailNext(1, nil)
+
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f.tryOrder(a, "A-1", 1); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	eventually(t, 30*time.Second, "the listings converge after the burst", settled)
+	time.Sleep(1500 * time.Millisecond) // nothing more may follow
+	if q := f.converged(f.shop, a, la); q != 900 {
+		t.Fatalf("listing shows %d, want 900", q)
+	}
+	f.converged(f.flaky, b, lb)
+	for _, l := range []struct {
+		name    string
+		calls   int
+		updates []int
+	}{{"shop", f.shop.PushCount(a), f.shop.Updates(la)}, {"flaky", f.flaky.PushCount(b), f.flaky.Updates(lb)}} {
+		t.Logf("%s: %d calls for 100 orders: %v", l.name, l.calls, l.updates)
+		if l.calls >= 15 {
+			t.Errorf("%s: 100 orders cost %d calls, want fewer than 15", l.name, l.calls)
+		}
+		for i := 1; i < len(l.updates); i++ {
+			if l.updates[i] > l.updates[i-1] {
+				t.Errorf("%s: a stale quantity was sent after a newer one: %v", l.name, l.updates)
+			}
+		}
+		if n := len(l.updates); n == 0 || l.updates[n-1] != 900 {
+			t.Errorf("%s: last quantity sent is not 900: %v", l.name, l.updates)
+		}
+	}
+	if p := f.flaky.Pushes(); len(p) < 2 || p[0].Err == nil {
+		t.Errorf("the flaky channel's first call should have failed and been retried: %+v", p)
+	}
+}
+
+// TestScheduledReconcilerConvergesWithoutKicks runs the reconciler from a
+// real scheduler: with no push ever enqueued on a stock change, listings
+// still converge.
+func TestScheduledReconcilerConvergesWithoutKicks(t *testing.T) {
+	f, q := withWorker(t, true)
+	sched, err := tasks.NewScheduler(q.redisOpt, slog.New(slog.DiscardHandler),
+		[]tasks.Periodic{channel.ReconcilePeriodic(q.name, time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sched.Shutdown)
+
+	f.product("SKU-1", 50)
+	a := f.account(shop)
+	l := f.listing(a, "A-1", "SKU-1")
+	f.order(a, "A-1", 8)
+	eventually(t, 20*time.Second, "the reconciler pushes the listing", func() bool {
+		_, problem := f.check(f.shop, a, l)
+		return problem == ""
+	})
+	if q := f.converged(f.shop, a, l); q != 42 {
+		t.Fatalf("listing shows %d, want 42", q)
+	}
+}
