@@ -121,7 +121,7 @@ func TestNormalizeScan(t *testing.T) {
 		{"]d20110012345678902", "10012345678902"},
 		{"]C1BOX", "BOX"},
 		{"]C10210012345678902", "0210012345678902"}, // GS1 data without AI 01 is left as read
-		{"]0X", "]0X"},                                // not a symbology identifier
+		{"]0X", "]0X"},                              // not a symbology identifier
 		{"]E", "]E"},
 		{"BOX ]E0", "BOX ]E0"},
 		{"\t", ""},

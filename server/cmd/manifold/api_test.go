@@ -134,6 +134,10 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.seedProduct(a, "A-SECRET-1", 5)
+	prodA, err := a.Client.CreateProduct(ctx, api.CreateProductRequest{SKU: "A-SECRET-2", Name: "Secret", Barcodes: []string{"4006381333931"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	orderA, err := a.Client.CreateOrder(ctx, api.CreateOrderRequest{CustomerName: "Ann", ShipTo: api.Address{Name: "Ann",
 		Line1: "1 Main St", City: "Austin", PostalCode: "78701", Country: "US"},
 		Lines: []api.OrderLineInput{{SKU: "A-SECRET-1", Quantity: 1, UnitPrice: "5.00"}}})
@@ -150,10 +154,13 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 		"/api/v1/orders/:id/cancel":      orderA.ID,
 		"/api/v1/orders/:id/transitions": orderA.ID,
 		"/api/v1/pick-queue/:id/claim":   orderA.ID,
+		"/api/v1/products/:id":           prodA.ID,
+		"/api/v1/barcodes/:code":         "4006381333931",
 	}
 	bodies := map[string]string{
 		"PATCH /api/v1/users/:id":             `{"disabled": true}`,
 		"POST /api/v1/orders/:id/transitions": `{"status": "PICKING"}`,
+		"PUT /api/v1/products/:id":            `{"sku": "B-TAKEOVER", "name": "Taken over"}`,
 	}
 	for _, r := range h.srv.Routes() {
 		if !strings.Contains(r.Path, "/:") || strings.HasPrefix(r.Path, "/api/v1/platform/") {
@@ -189,6 +196,9 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 	ca, _ := client.New(h.URL, client.WithToken(tokA.Secret))
 	if _, err := ca.Me(ctx); err != nil {
 		t.Fatalf("tenant A's token after B tried to revoke it: %v", err)
+	}
+	if p, err := a.Client.GetProduct(ctx, prodA.ID); err != nil || p.SKU != "A-SECRET-2" {
+		t.Fatalf("tenant A's product after B's attempts: %+v %v", p, err)
 	}
 	if o, err := a.Client.GetOrder(ctx, orderA.ID); err != nil || o.Status != api.StatusAllocated {
 		t.Fatalf("tenant A's order after B's attempts: %+v %v", o, err)

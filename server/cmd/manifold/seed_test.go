@@ -24,8 +24,14 @@ func TestSeedScenarioThroughTheAPI(t *testing.T) {
 	ctx := context.Background()
 	admin := h.newTenant(domain.RoleAdmin)
 	c := admin.Client
-	h.seedProduct(admin, "SKU-4412", 0)
-	h.seedProduct(admin, "SKU-7801", 0)
+	for _, p := range []api.CreateProductRequest{
+		{SKU: "SKU-4412", Name: "Cleaning concentrate 16oz", BinLocation: "A-03-2", Barcodes: []string{"036000291452"}},
+		{SKU: "SKU-7801", Name: "Spray bottle", BinLocation: "B-11-4"},
+	} {
+		if _, err := c.CreateProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for sku, qty := range map[string]int{"SKU-4412": 12, "SKU-7801": 30} {
 		if _, err := c.AdjustStock(ctx, api.StockAdjustmentRequest{SKU: sku, Kind: api.AdjustReceipt, Quantity: qty, Reason: "opening stock"}); err != nil {
 			t.Fatal(err)
@@ -154,6 +160,17 @@ func TestInventoryBadInputIsRefusedWithoutWriting(t *testing.T) {
 			}
 		})
 	}
+	// A duplicate SKU, and a CSV with one bad row among good ones: nothing written.
+	if _, err := admin.Client.CreateProduct(ctx, api.CreateProductRequest{SKU: "BAD-1", Name: "again"}); client.StatusOf(err) != http.StatusConflict {
+		t.Fatalf("duplicate SKU: %v, want 409", err)
+	}
+	res, err := admin.Client.ImportProducts(ctx, strings.NewReader("sku,name,barcodes\nNEW-1,Good,\nNEW-2,,\nNEW-3,Bad GTIN,4006381333932\n"))
+	if client.StatusOf(err) != http.StatusUnprocessableEntity || len(res.Errors) != 2 || res.Errors[0].Row != 3 || res.Errors[1].Row != 4 {
+		t.Fatalf("import with bad rows: %+v %v", res, err)
+	}
+	if list, err := admin.Client.ListProducts(ctx, "", 100); err != nil || len(list.Products) != 1 {
+		t.Fatalf("products after a refused import: %+v %v", list, err)
+	}
 	lvl, _ := admin.Client.Stock(ctx, "BAD-1")
 	list, _ := admin.Client.ListOrders(ctx, "", "", 100)
 	if lvl.OnHand != 5 || lvl.Allocated != 3 || len(list.Orders) != 1 {
@@ -161,7 +178,7 @@ func TestInventoryBadInputIsRefusedWithoutWriting(t *testing.T) {
 	}
 	// Illegal transitions answer 409 and say what is allowed.
 	o := list.Orders[0]
-	_, err := admin.Client.TransitionOrder(ctx, o.ID, api.StatusShipped, "")
+	_, err = admin.Client.TransitionOrder(ctx, o.ID, api.StatusShipped, "")
 	var e *client.Error
 	if !asAPI(err, &e) || e.Status != http.StatusConflict || !strings.Contains(e.Message, "ALLOCATED") {
 		t.Fatalf("illegal transition: %v", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/manifold-oms/manifold/server/internal/authz"
+	"github.com/manifold-oms/manifold/server/internal/catalog"
 	"github.com/manifold-oms/manifold/server/internal/channel"
 	"github.com/manifold-oms/manifold/server/internal/config"
 	"github.com/manifold-oms/manifold/server/internal/console"
@@ -142,6 +143,7 @@ func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 		Jobs:      tasks.NewHandlers(mon),
 		Events:    a.hub.Stream,
 		Stock:     inventory.NewHandlers(a.inv),
+		Catalog:   catalog.NewHandlers(catalog.NewService(a.db)),
 		Orders:    orders.NewHandlers(a.orders),
 		Listings:  channel.NewHandlers(a.pusher),
 		Console:   console.Handler(),

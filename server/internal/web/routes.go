@@ -91,6 +91,23 @@ func (s *Server) routes() []Route {
 				Produces: "text/event-stream", Response: api.Event{},
 				Query: []QueryParam{{Name: "after", Type: "integer", Description: "deliver events with a greater seq"}}}},
 
+		{Method: "POST", Path: v + "/products", Access: permitted, Perm: perm(authz.ObjCatalog, authz.Write), Handler: d.Catalog.CreateProduct,
+			Doc: Doc{Summary: "Add a product (SKU) with barcodes, bin, weight and dimensions", Tag: "catalog", Request: api.CreateProductRequest{}, Response: api.Product{}, Status: 201}},
+		{Method: "GET", Path: v + "/products", Access: permitted, Perm: perm(authz.ObjCatalog, authz.Read), Handler: d.Catalog.ListProducts,
+			Doc: Doc{Summary: "Products by SKU, paged", Tag: "catalog", Response: api.ProductList{}, Query: []QueryParam{
+				{Name: "cursor", Description: "next_cursor of the previous page"}, {Name: "limit", Type: "integer", Description: "1 to 500, default 100"}}}},
+		{Method: "GET", Path: v + "/products/export", Access: permitted, Perm: perm(authz.ObjCatalog, authz.Read), Handler: d.Catalog.Export,
+			Doc: Doc{Summary: "Export the catalog as CSV (the import's columns)", Tag: "catalog", Produces: "text/csv", Response: ""}},
+		{Method: "POST", Path: v + "/products/import", Access: permitted, Perm: perm(authz.ObjCatalog, authz.Write), Handler: d.Catalog.Import,
+			Doc: Doc{Summary: "Import products from CSV; all rows or none. 422 lists every bad row with its line, SKU and column", Tag: "catalog",
+				Consumes: "text/csv", Request: "", Response: api.ImportResult{}}},
+		{Method: "GET", Path: v + "/products/:id", Access: permitted, Perm: perm(authz.ObjCatalog, authz.Read), Handler: d.Catalog.GetProduct,
+			Doc: Doc{Summary: "One product", Tag: "catalog", Response: api.Product{}}},
+		{Method: "PUT", Path: v + "/products/:id", Access: permitted, Perm: perm(authz.ObjCatalog, authz.Write), Handler: d.Catalog.UpdateProduct,
+			Doc: Doc{Summary: "Replace a product's details", Tag: "catalog", Request: api.CreateProductRequest{}, Response: api.Product{}}},
+		{Method: "GET", Path: v + "/barcodes/:code", Access: permitted, Perm: perm(authz.ObjCatalog, authz.Read), Handler: d.Catalog.ByBarcode,
+			Doc: Doc{Summary: "The product a scanned barcode belongs to", Tag: "catalog", Response: api.Product{}}},
+
 		{Method: "POST", Path: v + "/stock/adjustments", Access: permitted, Perm: perm(authz.ObjStock, authz.Write), Handler: d.Stock.Adjust,
 			Doc: Doc{Summary: "Record a receipt, a correction or a physical count; refused with 409 if on hand would fall below allocated", Tag: "stock",
 				Request: api.StockAdjustmentRequest{}, Response: api.LedgerEntry{}, Status: 201}},

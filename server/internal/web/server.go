@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/manifold-oms/manifold/server/internal/authz"
+	"github.com/manifold-oms/manifold/server/internal/catalog"
 	"github.com/manifold-oms/manifold/server/internal/channel"
 	"github.com/manifold-oms/manifold/server/internal/db"
 	"github.com/manifold-oms/manifold/server/internal/identity"
@@ -35,6 +36,7 @@ type Deps struct {
 	Jobs      *tasks.Handlers
 	Events    fiber.Handler
 	Stock     *inventory.Handlers
+	Catalog   *catalog.Handlers
 	Orders    *orders.Handlers
 	Listings  *channel.Handlers
 	Console   fiber.Handler
