@@ -11,6 +11,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 GO=${GO:-go}
 
 "$GO" build -o bin/manifold ./server/cmd/manifold
+# Credentials of channel and carrier accounts are sealed with this key. A
+# development instance keeps one under .local; production sets its own.
+if [ -z "${MANIFOLD_SECRET_KEY:-}" ]; then
+  if [ ! -s .local/secret.key ]; then
+    mkdir -p .local
+    (umask 077 && bin/manifold key generate > .local/secret.key)
+  fi
+  MANIFOLD_SECRET_KEY=$(cat .local/secret.key)
+  export MANIFOLD_SECRET_KEY
+fi
 bin/manifold migrate up
 bin/manifold demo
 exec bin/manifold run "$@"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/manifold-oms/manifold/server/internal/apperr"
 	"github.com/manifold-oms/manifold/server/internal/identity"
+	"github.com/manifold-oms/manifold/server/internal/secrets"
 	"github.com/manifold-oms/manifold/shared/domain"
 )
 
@@ -214,4 +215,12 @@ func randomPassword() string {
 	b := make([]byte, 15)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func cmdKeyGenerate(_ context.Context, io cmdIO, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("key generate takes no arguments")
+	}
+	fmt.Fprintln(io.stdout, secrets.GenerateMasterKey())
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/manifold-oms/manifold/server/internal/config"
 	"github.com/manifold-oms/manifold/server/internal/identity"
+	"github.com/manifold-oms/manifold/server/internal/secrets"
 	"github.com/manifold-oms/manifold/server/internal/testenv"
 	"github.com/manifold-oms/manifold/server/internal/web"
 	"github.com/manifold-oms/manifold/shared/api"
@@ -45,7 +46,8 @@ type harness struct {
 // testConfig builds a Config from the test environment, as the command line would.
 func testConfig(t *testing.T, extra map[string]string) config.Config {
 	t.Helper()
-	vars := map[string]string{"DATABASE_URL": env.OwnerURL, "APP_DATABASE_URL": env.AppURL, "REDIS_URL": env.RedisURL}
+	vars := map[string]string{"DATABASE_URL": env.OwnerURL, "APP_DATABASE_URL": env.AppURL, "REDIS_URL": env.RedisURL,
+		"MANIFOLD_SECRET_KEY": secrets.GenerateMasterKey()}
 	for k, v := range extra {
 		vars[k] = v
 	}

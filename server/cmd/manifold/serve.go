@@ -13,7 +13,7 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 )
 
-var needAll = config.Need{Database: true, Redis: true}
+var needAll = config.Need{Database: true, Redis: true, Secret: true}
 
 func cmdServe(ctx context.Context, io cmdIO, args []string) error {
 	return start(ctx, io, "serve", args, true, false)

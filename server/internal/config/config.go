@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/manifold-oms/manifold/migrations"
+	"github.com/manifold-oms/manifold/server/internal/secrets"
 )
 
 // Config holds every setting of the server and worker.
@@ -22,15 +23,17 @@ type Config struct {
 	// AppDatabaseURL is the runtime connection (role manifold_app, subject to RLS).
 	AppDatabaseURL string
 	RedisURL       string
-	HTTPAddr       string
-	BaseURL        string
-	CookieSecure   bool
-	BodyLimit      int
-	LogLevel       slog.Level
-	LogFormat      string
-	SessionTTL     time.Duration
-	Concurrency    int
-	ShutdownGrace  time.Duration
+	// SecretKey is the master key sealing channel and carrier credentials.
+	SecretKey     []byte
+	HTTPAddr      string
+	BaseURL       string
+	CookieSecure  bool
+	BodyLimit     int
+	LogLevel      slog.Level
+	LogFormat     string
+	SessionTTL    time.Duration
+	Concurrency   int
+	ShutdownGrace time.Duration
 }
 
 // Setting documents one configuration setting; the README table is generated from the same list.
@@ -47,6 +50,7 @@ func Settings() []Setting {
 		{"DATABASE_URL", "database-url", "", "PostgreSQL URL of the schema owner; used by `migrate` and to derive APP_DATABASE_URL (required)"},
 		{"APP_DATABASE_URL", "app-database-url", "DATABASE_URL with user manifold_app", "PostgreSQL URL the server and worker run as; this role must not own tables or bypass row-level security"},
 		{"REDIS_URL", "redis-url", "", "Redis URL for jobs, realtime fan-out and rate limits (required)"},
+		{"MANIFOLD_SECRET_KEY", "secret-key", "", "base64 32-byte master key sealing channel and carrier credentials (required; `manifold key generate` makes one)"},
 		{"MANIFOLD_HTTP_ADDR", "http-addr", ":8080", "address the HTTP server listens on"},
 		{"MANIFOLD_BASE_URL", "base-url", "http://localhost:8080", "public URL of the console, used in printed links"},
 		{"MANIFOLD_COOKIE_SECURE", "cookie-secure", "true when MANIFOLD_BASE_URL is https", "mark session cookies Secure"},
@@ -63,6 +67,7 @@ func Settings() []Setting {
 type Need struct {
 	Database bool
 	Redis    bool
+	Secret   bool
 }
 
 // Load reads settings from getenv, then flags parsed from args by fs (which
@@ -116,6 +121,15 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string, need Need
 			bad("REDIS_URL", "is required (for example redis://127.0.0.1:6379/0)")
 		} else if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
 			bad("REDIS_URL", "%v", err)
+		}
+	}
+	if need.Secret {
+		if raw := get("MANIFOLD_SECRET_KEY"); raw == "" {
+			bad("MANIFOLD_SECRET_KEY", "is required: a base64 32-byte key; generate one with `manifold key generate` and keep it safe")
+		} else if key, err := secrets.ParseMasterKey(raw); err != nil {
+			bad("MANIFOLD_SECRET_KEY", "%v", err)
+		} else {
+			c.SecretKey = key
 		}
 	}
 	if err := checkURL(c.BaseURL, "http", "https"); err != nil {
