@@ -45,6 +45,7 @@ func commands() map[string]command {
 		"user create":   {"create a user: user create --tenant acme --email a@acme.com --role admin", cmdUserCreate},
 		"token create":  {"create an API token for a user and print it once: token create --email a@acme.com --name ci", cmdTokenCreate},
 		"demo":          {"ensure the demo tenant and its users exist and print how to sign in", cmdDemo},
+		"key generate":  {"print a new random MANIFOLD_SECRET_KEY", cmdKeyGenerate},
 	}
 }
 
