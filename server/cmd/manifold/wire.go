@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -20,6 +21,7 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/inventory"
 	"github.com/manifold-oms/manifold/server/internal/orders"
 	"github.com/manifold-oms/manifold/server/internal/realtime"
+	"github.com/manifold-oms/manifold/server/internal/secrets"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 	"github.com/manifold-oms/manifold/server/internal/tenancy"
 	"github.com/manifold-oms/manifold/server/internal/web"
@@ -41,6 +43,7 @@ type app struct {
 	inv      *inventory.Service
 	orders   *orders.Service
 	pusher   *channel.Pusher
+	accounts *channel.Accounts
 	closers  []func() error
 }
 
@@ -107,7 +110,12 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options,
 	a.hub = realtime.NewHub(a.db, a.rdb, log, realtime.Options{ChannelPrefix: "manifold:" + opt.keyPrefix + "events:"})
 	a.inv = inventory.NewService(a.db, a.hub, log)
 	a.orders = orders.NewService(a.db, a.inv, log)
-	a.pusher = channel.NewPusher(a.db, a.queue, opt.channels, log)
+	keys, err := secrets.NewKeyring(cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("MANIFOLD_SECRET_KEY: %w", err)
+	}
+	a.accounts = channel.NewAccounts(a.db, keys, opt.channels, &http.Client{Timeout: 30 * time.Second})
+	a.pusher = channel.NewPusher(a.db, a.queue, opt.channels, log, channel.WithAccounts(a.accounts))
 	a.inv.Observe(a.pusher)
 	return a, nil
 }

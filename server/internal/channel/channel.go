@@ -17,10 +17,10 @@ type Channel interface {
 	// result per update: a channel may accept some and reject others. An error
 	// means the call as a whole failed (unreachable, throttled, refused
 	// credentials) and nothing can be assumed about any update in it.
-	PushQuantities(ctx context.Context, acct Account, updates []QuantityUpdate) ([]PushResult, error)
+	PushQuantities(ctx context.Context, c Conn, updates []QuantityUpdate) ([]PushResult, error)
 	// ReadQuantities reads back what listings show, where the marketplace's
 	// API allows it; ok is false when it does not.
-	ReadQuantities(ctx context.Context, acct Account, listings []ListingRef) (quantities []ListingQuantity, ok bool, err error)
+	ReadQuantities(ctx context.Context, c Conn, listings []ListingRef) (quantities []ListingQuantity, ok bool, err error)
 }
 
 // Account is the channel account a call acts for.

@@ -35,7 +35,9 @@ type Conn struct {
 }
 
 // TokenCache keeps short-lived access tokens per account, so a poll does not
-// fetch a new token for every call. Implementations are safe for concurrent use.
+// fetch a new token for every call. Keys must start with the account id
+// (e.g. "<account id>:lwa"), so changing an account's credentials drops its
+// tokens. Implementations are safe for concurrent use.
 type TokenCache interface {
 	Get(key string) (token string, ok bool)
 	Put(key string, token string, expires time.Time)

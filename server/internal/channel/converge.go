@@ -127,24 +127,18 @@ type pending struct {
 
 // plan records the account's desired quantities and returns the updates to
 // send. It returns none for a disabled account.
-func (p *Pusher) plan(ctx context.Context, tenantID, accountID uuid.UUID, skip map[uuid.UUID]bool) (Account, []pending, error) {
-	acct := Account{TenantID: tenantID, ID: accountID}
+func (p *Pusher) plan(ctx context.Context, tenantID, accountID uuid.UUID, skip map[uuid.UUID]bool) (Conn, []pending, error) {
+	var acct Conn
 	var todo []pending
 	err := p.db.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
-		var a struct {
-			Kind, Name string
-			Enabled    bool
+		conn, enabled, err := p.accounts.ConnTx(tx, tenantID, accountID)
+		if err != nil {
+			return err
 		}
-		res := tx.Raw(`SELECT kind, name, enabled FROM channel_accounts WHERE tenant_id = ? AND id = ?`, tenantID, accountID).Scan(&a)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return fmt.Errorf("channel: account %s of tenant %s: %w", accountID, tenantID, ErrAccountNotFound)
-		}
-		acct.Kind, acct.Name = a.Kind, a.Name
-		if _, ok := p.reg.Get(a.Kind); !ok && a.Enabled {
-			return fmt.Errorf("channel: account %s is of kind %q: %w", accountID, a.Kind, ErrNoConnector)
+		acct = conn
+		a := struct{ Enabled bool }{enabled}
+		if _, ok := p.reg.Get(conn.Kind); !ok && a.Enabled {
+			return fmt.Errorf("channel: account %s is of kind %q: %w", accountID, conn.Kind, ErrNoConnector)
 		}
 		desired, err := inventory.DesiredForAccountTx(tx, tenantID, accountID)
 		if err != nil {
@@ -211,7 +205,7 @@ func dueSQL(q string) string {
 
 // send pushes the updates in batches and records each answer. A rejected
 // listing joins rejected. A failed call stops the run.
-func (p *Pusher) send(ctx context.Context, ch Channel, acct Account, todo []pending, rejected map[uuid.UUID]bool, res *Result) error {
+func (p *Pusher) send(ctx context.Context, ch Channel, acct Conn, todo []pending, rejected map[uuid.UUID]bool, res *Result) error {
 	size := max(ch.MaxBatch(), 1)
 	for start := 0; start < len(todo); start += size {
 		batch := todo[start:min(start+size, len(todo))]

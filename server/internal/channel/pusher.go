@@ -23,8 +23,9 @@ import (
 type Pusher struct {
 	db  *db.DB
 	q   tasks.Enqueuer
-	reg Registry
-	log *slog.Logger
+	reg      Registry
+	accounts *Accounts
+	log      *slog.Logger
 
 	queue       string
 	pace        time.Duration
@@ -53,6 +54,10 @@ func WithErrorBackoff(base, max time.Duration) Option {
 	return func(p *Pusher) { p.backoffBase, p.backoffMax = base, max }
 }
 
+// WithAccounts sets the account store connections are opened from; without
+// it, accounts carry no credentials (enough for in-process channels).
+func WithAccounts(a *Accounts) Option { return func(p *Pusher) { p.accounts = a } }
+
 // NewPusher returns a pusher sending through the connectors of reg and
 // enqueueing its tasks with q.
 func NewPusher(d *db.DB, q tasks.Enqueuer, reg Registry, log *slog.Logger, opts ...Option) *Pusher {
@@ -60,6 +65,9 @@ func NewPusher(d *db.DB, q tasks.Enqueuer, reg Registry, log *slog.Logger, opts 
 		maxRounds: 10, backoffBase: time.Second, backoffMax: 5 * time.Minute}
 	for _, o := range opts {
 		o(p)
+	}
+	if p.accounts == nil {
+		p.accounts = NewAccounts(d, nil, reg, nil)
 	}
 	return p
 }

@@ -22,18 +22,14 @@ type readRow struct {
 // account's push is enqueued. ok is false when the channel cannot read
 // quantities back.
 func (p *Pusher) ReadBack(ctx context.Context, tenantID, accountID uuid.UUID) (drifted int, ok bool, err error) {
-	acct := Account{TenantID: tenantID, ID: accountID}
+	var acct Conn
 	var refs []ListingRef
 	err = p.db.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
-		var a struct{ Kind, Name string }
-		res := tx.Raw(`SELECT kind, name FROM channel_accounts WHERE tenant_id = ? AND id = ?`, tenantID, accountID).Scan(&a)
-		if res.Error != nil {
-			return res.Error
+		conn, _, err := p.accounts.ConnTx(tx, tenantID, accountID)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return fmt.Errorf("channel: account %s of tenant %s: %w", accountID, tenantID, ErrAccountNotFound)
-		}
-		acct.Kind, acct.Name = a.Kind, a.Name
+		acct = conn
 		return tx.Raw(`SELECT id AS listing_id, channel_sku, external_listing_id FROM channel_listings
 			WHERE tenant_id = ? AND channel_account_id = ? ORDER BY channel_sku`, tenantID, accountID).Scan(&refs).Error
 	})

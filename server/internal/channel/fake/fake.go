@@ -113,7 +113,8 @@ func (f *Channel) OnPush(fn func(Push)) {
 }
 
 // PushQuantities implements channel.Channel.
-func (f *Channel) PushQuantities(ctx context.Context, acct channel.Account, updates []channel.QuantityUpdate) ([]channel.PushResult, error) {
+func (f *Channel) PushQuantities(ctx context.Context, conn channel.Conn, updates []channel.QuantityUpdate) ([]channel.PushResult, error) {
+	acct := conn.Account
 	f.mu.Lock()
 	delay, maxBatch := f.delay, f.maxBatch
 	f.mu.Unlock()
@@ -158,7 +159,8 @@ func (f *Channel) PushQuantities(ctx context.Context, acct channel.Account, upda
 
 // ReadQuantities implements channel.Channel: a listing shows what was last
 // accepted for it, or what SetShown put there.
-func (f *Channel) ReadQuantities(_ context.Context, acct channel.Account, listings []channel.ListingRef) ([]channel.ListingQuantity, bool, error) {
+func (f *Channel) ReadQuantities(_ context.Context, conn channel.Conn, listings []channel.ListingRef) ([]channel.ListingQuantity, bool, error) {
+	acct := conn.Account
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.noRead {

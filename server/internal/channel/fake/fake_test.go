@@ -15,7 +15,7 @@ func TestFakeRecordsRejectsAndFails(t *testing.T) {
 	ctx := context.Background()
 	f := fake.New()
 	f.SetMaxBatch(2)
-	acct := channel.Account{ID: uuid.New(), Kind: "fake"}
+	acct := channel.Conn{Account: channel.Account{ID: uuid.New(), Kind: "fake"}}
 	ok, bad := uuid.New(), uuid.New()
 	ups := []channel.QuantityUpdate{
 		{ListingRef: channel.ListingRef{ListingID: ok, ChannelSKU: "OK"}, Quantity: 5},
