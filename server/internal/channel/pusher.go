@@ -21,8 +21,8 @@ import (
 // enqueues push tasks when stock changes (it is an inventory.Observer), runs
 // them, and reconciles periodically.
 type Pusher struct {
-	db  *db.DB
-	q   tasks.Enqueuer
+	db       *db.DB
+	q        tasks.Enqueuer
 	reg      Registry
 	accounts *Accounts
 	log      *slog.Logger
