@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/manifold-oms/manifold/shared/api"
 )
@@ -94,7 +93,7 @@ func (c *Client) ImportProducts(ctx context.Context, csv io.Reader) (api.ImportR
 	case resp.StatusCode < 400:
 		return api.ImportResult{}, fmt.Errorf("client: decode %s answer: %v", req.URL.Path, decodeErr)
 	}
-	return api.ImportResult{}, errorOf(resp, data)
+	return api.ImportResult{}, errorFromBody(resp, data)
 }
 
 // ExportProducts writes every product of the caller's tenant to w as CSV, in
@@ -112,20 +111,10 @@ func (c *Client) ExportProducts(ctx context.Context, w io.Writer) error {
 	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
 		data, _ := io.ReadAll(resp.Body)
-		return errorOf(resp, data)
+		return errorFromBody(resp, data)
 	}
 	if _, err := io.Copy(w, resp.Body); err != nil {
 		return fmt.Errorf("client: read export: %w", err)
 	}
 	return nil
-}
-
-// errorOf turns an error answer into an *Error, from the error envelope when
-// the body is one.
-func errorOf(resp *http.Response, data []byte) error {
-	var env api.ErrorBody
-	if json.Unmarshal(data, &env) != nil || env.Error.Code == "" {
-		return &Error{Status: resp.StatusCode, Code: "http_" + resp.Status, Message: strings.TrimSpace(string(data))}
-	}
-	return &Error{Status: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message, RequestID: env.Error.RequestID}
 }

@@ -157,11 +157,7 @@ func (c *Client) send(req *http.Request, out any) error {
 		return fmt.Errorf("client: read answer: %w", err)
 	}
 	if resp.StatusCode >= 400 {
-		var env api.ErrorBody
-		if json.Unmarshal(data, &env) != nil || env.Error.Code == "" {
-			return &Error{Status: resp.StatusCode, Code: "http_" + resp.Status, Message: strings.TrimSpace(string(data))}
-		}
-		return &Error{Status: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message, RequestID: env.Error.RequestID}
+		return errorFromBody(resp, data)
 	}
 	if out == nil || len(data) == 0 {
 		return nil
@@ -182,3 +178,13 @@ func (c *Client) Cookies(rawURL string) []*http.Cookie {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// errorFromBody turns an error answer into an *Error, from the API's error
+// envelope when the body is one.
+func errorFromBody(resp *http.Response, data []byte) error {
+	var env api.ErrorBody
+	if json.Unmarshal(data, &env) != nil || env.Error.Code == "" {
+		return &Error{Status: resp.StatusCode, Code: "http_" + resp.Status, Message: strings.TrimSpace(string(data))}
+	}
+	return &Error{Status: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message, RequestID: env.Error.RequestID}
+}

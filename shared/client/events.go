@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/manifold-oms/manifold/shared/api"
 )
@@ -124,14 +123,4 @@ func readEvents(r io.Reader, fn func(api.Event) error) error {
 		return fmt.Errorf("client: event stream: %w", err)
 	}
 	return ErrStreamEnded
-}
-
-// errorFromBody turns an error answer into *Error, from the API's error
-// envelope when it has one.
-func errorFromBody(resp *http.Response, data []byte) error {
-	var env api.ErrorBody
-	if json.Unmarshal(data, &env) != nil || env.Error.Code == "" {
-		return &Error{Status: resp.StatusCode, Code: "http_" + resp.Status, Message: strings.TrimSpace(string(data))}
-	}
-	return &Error{Status: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message, RequestID: env.Error.RequestID}
 }
