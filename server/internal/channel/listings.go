@@ -3,7 +3,6 @@ package channel
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -48,52 +47,9 @@ func (p *Pusher) Listings(ctx context.Context, tenantID uuid.UUID, f ListingFilt
 				return apperr.NotFound("unknown SKU %q", f.SKU)
 			}
 		}
-		var desired []inventory.Desired
 		var err error
-		switch {
-		case f.SKU != "":
-			desired, err = inventory.DesiredTx(tx, tenantID, []uuid.UUID{productID})
-		case f.AccountID != uuid.Nil:
-			desired, err = inventory.DesiredForAccountTx(tx, tenantID, f.AccountID)
-		default:
-			desired, err = inventory.DesiredTx(tx, tenantID, nil)
-		}
-		if err != nil {
-			return err
-		}
-		want := make(map[uuid.UUID]inventory.Desired, len(desired))
-		for _, d := range desired {
-			want[d.ListingID] = d
-		}
-		var rows []struct {
-			ID               uuid.UUID
-			ChannelAccountID uuid.UUID
-			Kind             string
-			Name             string
-			ChannelSKU       string
-			PushedQty        *int
-			PushedVersion    int64
-			PushedAt         *time.Time
-			ReadbackQty      *int
-			LastError        string
-		}
-		if err := tx.Raw(`SELECT l.id, l.channel_account_id, a.kind, a.name, l.channel_sku, l.pushed_qty, l.pushed_version,
-				l.pushed_at, l.readback_qty, l.last_error
-			FROM channel_listings l JOIN channel_accounts a ON a.tenant_id = l.tenant_id AND a.id = l.channel_account_id
-			WHERE l.tenant_id = ? AND (? OR l.channel_account_id = ?) AND (? OR l.product_id = ?)
-			ORDER BY a.name, l.channel_sku`,
-			tenantID, f.AccountID == uuid.Nil, f.AccountID, f.SKU == "", productID).Scan(&rows).Error; err != nil {
-			return err
-		}
-		for _, r := range rows {
-			d := want[r.ID]
-			out = append(out, api.ChannelQuantity{ListingID: r.ID.String(), ChannelAccountID: r.ChannelAccountID.String(),
-				ChannelKind: r.Kind, ChannelName: r.Name, ChannelSKU: r.ChannelSKU, Desired: d.Quantity, Reason: d.Reason,
-				Pushed: r.PushedQty, PushedVersion: r.PushedVersion, PushedAt: r.PushedAt, ReadBack: r.ReadbackQty,
-				LastError: r.LastError,
-				InSync:    r.PushedQty != nil && *r.PushedQty == d.Quantity && r.LastError == ""})
-		}
-		return nil
+		out, err = inventory.ChannelQuantitiesTx(tx, tenantID, f.AccountID, productID)
+		return err
 	})
 	if err != nil {
 		if _, ok := apperr.As(err); ok {
