@@ -14,6 +14,9 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/authz"
 	"github.com/manifold-oms/manifold/server/internal/catalog"
 	"github.com/manifold-oms/manifold/server/internal/channel"
+	"github.com/manifold-oms/manifold/server/internal/channel/amazon"
+	"github.com/manifold-oms/manifold/server/internal/channel/ebay"
+	"github.com/manifold-oms/manifold/server/internal/channel/walmart"
 	"github.com/manifold-oms/manifold/server/internal/config"
 	"github.com/manifold-oms/manifold/server/internal/console"
 	"github.com/manifold-oms/manifold/server/internal/db"
@@ -58,7 +61,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{passwordParams: identity.DefaultPasswordParams(), loginLimits: identity.DefaultLoginLimits(),
-		channels: channel.Registry{}}
+		channels: connectors()}
 }
 
 // wire connects to PostgreSQL (as the runtime role) and Redis and builds the
@@ -175,5 +178,14 @@ func (a *app) periodic() []tasks.Periodic {
 		{Spec: "@every 10m", Task: asynq.NewTask(identity.TaskPurgeSessions, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueLow), asynq.Unique(9 * time.Minute)}},
 		channel.ReconcilePeriodic(tasks.QueueCritical, 10*time.Second),
 		{Spec: "@every 1m", Task: asynq.NewTask(orders.TaskAllocateHeld, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueDefault), asynq.Unique(50 * time.Second)}},
+	}
+}
+
+// connectors is every marketplace Manifold can connect, by channel kind.
+func connectors() channel.Registry {
+	return channel.Registry{
+		"amazon":     amazon.New(),
+		ebay.Kind:    ebay.New(),
+		walmart.Kind: walmart.New(),
 	}
 }
