@@ -44,8 +44,10 @@ func commands() map[string]command {
 		"tenant list":   {"list tenants", cmdTenantList},
 		"user create":   {"create a user: user create --tenant acme --email a@acme.com --role admin", cmdUserCreate},
 		"token create":  {"create an API token for a user and print it once: token create --email a@acme.com --name ci", cmdTokenCreate},
+		"bench":         {"measure allocation and intake on a scratch database and stress the stock invariants: bench --scenario hot|intake|stress|all", cmdBench},
 		"demo":          {"ensure the demo tenant and its users exist and print how to sign in", cmdDemo},
 		"key generate":  {"print a new random MANIFOLD_SECRET_KEY", cmdKeyGenerate},
+		"sim":           {"run the marketplace and carrier simulators on loopback (real wire protocols, control API under /_sim/)", cmdSim},
 	}
 }
 
