@@ -18,6 +18,7 @@ import (
 	simamazon "github.com/manifold-oms/manifold/server/sim/amazon"
 	simebay "github.com/manifold-oms/manifold/server/sim/ebay"
 	simwalmart "github.com/manifold-oms/manifold/server/sim/walmart"
+	simwoocommerce "github.com/manifold-oms/manifold/server/sim/woocommerce"
 )
 
 // marketplaceSims builds one simulator per channel kind, in a fixed order
@@ -26,6 +27,7 @@ func marketplaceSims() []sim.Marketplace {
 	return []sim.Marketplace{
 		simamazon.New(simamazon.Options{}),
 		simwalmart.New(simwalmart.Options{}),
+		simwoocommerce.New(simwoocommerce.Options{}),
 		simebay.New(simebay.Options{}),
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/channel/amazon"
 	"github.com/manifold-oms/manifold/server/internal/channel/ebay"
 	"github.com/manifold-oms/manifold/server/internal/channel/walmart"
+	"github.com/manifold-oms/manifold/server/internal/channel/woocommerce"
 	"github.com/manifold-oms/manifold/server/internal/config"
 	"github.com/manifold-oms/manifold/server/internal/console"
 	"github.com/manifold-oms/manifold/server/internal/db"
@@ -184,8 +185,9 @@ func (a *app) periodic() []tasks.Periodic {
 // connectors is every marketplace Manifold can connect, by channel kind.
 func connectors() channel.Registry {
 	return channel.Registry{
-		"amazon":     amazon.New(),
-		ebay.Kind:    ebay.New(),
-		walmart.Kind: walmart.New(),
+		"amazon":         amazon.New(),
+		ebay.Kind:        ebay.New(),
+		walmart.Kind:     walmart.New(),
+		woocommerce.Kind: woocommerce.New(),
 	}
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime/pprof"
+
+	"github.com/manifold-oms/manifold/server/internal/bench"
+	"github.com/manifold-oms/manifold/server/internal/config"
+)
+
+func cmdBench(ctx context.Context, io cmdIO, args []string) error {
+	opt := bench.Options{Seed: rand.Uint64() % 1_000_000}
+	var cpuProfile string
+	cfg, err := loadConfig("bench", io, args, config.Need{Database: true}, func(fs *flag.FlagSet) {
+		fs.StringVar(&opt.Scenario, "scenario", bench.ScenarioAll, "hot, intake, stress or all")
+		fs.DurationVar(&opt.Duration, "duration", bench.DefaultDuration, "how long the hot and intake scenarios measure each path")
+		fs.IntVar(&opt.Clients, "clients", 0, fmt.Sprintf("concurrent clients; 0 uses each scenario's default (hot %d, intake %d, stress %d)",
+			bench.DefaultHotClients, bench.DefaultIntakeWorkers, bench.DefaultStressWorkers))
+		fs.IntVar(&opt.Tenants, "tenants", bench.DefaultTenants, "tenants of the intake scenario")
+		fs.IntVar(&opt.Ops, "ops", bench.DefaultOps, "operations of the stress scenario (it runs until they are done)")
+		fs.BoolVar(&opt.Keep, "keep", false, "keep the scratch database for inspection instead of dropping it")
+		fs.StringVar(&opt.Pgbench, "pgbench", "", "path of pgbench (default: PATH, then /usr/lib/postgresql/*/bin)")
+		fs.Uint64Var(&opt.Seed, "seed", opt.Seed, "seed of the random choices (default: random)")
+		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file")
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL (the schema owner, allowed to create databases) is required: the benchmark creates its own scratch database")
+	}
+	opt.AdminURL = cfg.DatabaseURL
+	opt.Command = fmt.Sprintf("manifold bench --scenario=%s --duration=%s --clients=%d --tenants=%d --ops=%d --seed=%d",
+		opt.Scenario, opt.Duration, opt.Clients, opt.Tenants, opt.Ops, opt.Seed)
+	if opt.Keep {
+		opt.Command += " --keep"
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return bench.Run(ctx, opt, io.stdout, io.stderr)
+}
