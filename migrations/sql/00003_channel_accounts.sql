@@ -50,11 +50,30 @@ CREATE TABLE shipment_confirmations (
 );
 CREATE INDEX shipment_confirmations_pending_idx ON shipment_confirmations (tenant_id, state) WHERE state = 'pending';
 
+-- Acknowledgements owed to channels that require one for every new order
+-- (Walmart). A row is written before the order is created and settled when
+-- the channel answers, so an order committed just before a crash is still
+-- acknowledged.
+CREATE TABLE channel_order_acks (
+    tenant_id           uuid NOT NULL,
+    channel_account_id  uuid NOT NULL,
+    external_order_id   text NOT NULL,
+    state               text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'acknowledged', 'rejected')),
+    attempts            integer NOT NULL DEFAULT 0,
+    last_error          text NOT NULL DEFAULT '',
+    acknowledged_at     timestamptz,
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, channel_account_id, external_order_id),
+    FOREIGN KEY (tenant_id, channel_account_id) REFERENCES channel_accounts (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX channel_order_acks_pending_idx ON channel_order_acks (tenant_id, channel_account_id, created_at) WHERE state = 'pending';
+
 -- +goose StatementBegin
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['channel_webhook_deliveries', 'shipment_confirmations']
+    FOREACH t IN ARRAY ARRAY['channel_webhook_deliveries', 'shipment_confirmations', 'channel_order_acks']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
@@ -96,6 +115,7 @@ GRANT EXECUTE ON FUNCTION webhook_account(uuid, text), due_channel_polls(integer
 DROP FUNCTION due_channel_polls(integer);
 DROP FUNCTION webhook_account(uuid, text);
 DROP POLICY channel_accounts_owner_lookup ON channel_accounts;
+DROP TABLE channel_order_acks;
 DROP TABLE shipment_confirmations;
 DROP TABLE channel_webhook_deliveries;
 DROP INDEX channel_accounts_poll_idx;

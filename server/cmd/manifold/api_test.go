@@ -144,26 +144,36 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	chanA, err := a.Client.CreateChannelAccount(ctx, api.CreateChannelAccountRequest{Kind: "woocommerce", Name: "A's store",
+		BaseURL: "https://a.example/wp-json/wc/v3", Credentials: map[string]string{"consumer_key": "ck_a", "consumer_secret": "cs_a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// ids of tenant A's resources, by route path parameter.
 	idsOfA := map[string]string{
-		"/api/v1/users/:id":              a.UserID.String(),
-		"/api/v1/tokens/:id":             tokA.Token.ID,
-		"/api/v1/stock/:sku":             "A-SECRET-1",
-		"/api/v1/stock/:sku/ledger":      "A-SECRET-1",
-		"/api/v1/orders/:id":             orderA.ID,
-		"/api/v1/orders/:id/cancel":      orderA.ID,
-		"/api/v1/orders/:id/transitions": orderA.ID,
-		"/api/v1/pick-queue/:id/claim":   orderA.ID,
-		"/api/v1/products/:id":           prodA.ID,
-		"/api/v1/barcodes/:code":         "4006381333931",
+		"/api/v1/users/:id":                         a.UserID.String(),
+		"/api/v1/tokens/:id":                        tokA.Token.ID,
+		"/api/v1/stock/:sku":                        "A-SECRET-1",
+		"/api/v1/stock/:sku/ledger":                 "A-SECRET-1",
+		"/api/v1/orders/:id":                        orderA.ID,
+		"/api/v1/orders/:id/cancel":                 orderA.ID,
+		"/api/v1/orders/:id/transitions":            orderA.ID,
+		"/api/v1/pick-queue/:id/claim":              orderA.ID,
+		"/api/v1/products/:id":                      prodA.ID,
+		"/api/v1/barcodes/:code":                    "4006381333931",
+		"/api/v1/channel-accounts/:id":              chanA.ID,
+		"/api/v1/channel-accounts/:id/test":         chanA.ID,
+		"/api/v1/channel-accounts/:id/poll":         chanA.ID,
+		"/api/v1/orders/:id/shipment-confirmations": orderA.ID,
 	}
 	bodies := map[string]string{
 		"PATCH /api/v1/users/:id":             `{"disabled": true}`,
 		"POST /api/v1/orders/:id/transitions": `{"status": "PICKING"}`,
 		"PUT /api/v1/products/:id":            `{"sku": "B-TAKEOVER", "name": "Taken over"}`,
+		"PATCH /api/v1/channel-accounts/:id":  `{"enabled": false}`,
 	}
 	for _, r := range h.srv.Routes() {
-		if !strings.Contains(r.Path, "/:") || strings.HasPrefix(r.Path, "/api/v1/platform/") {
+		if !strings.Contains(r.Path, "/:") || strings.HasPrefix(r.Path, "/api/v1/platform/") || r.Public {
 			continue
 		}
 		id, ok := idsOfA[r.Path]
@@ -196,6 +206,9 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 	ca, _ := client.New(h.URL, client.WithToken(tokA.Secret))
 	if _, err := ca.Me(ctx); err != nil {
 		t.Fatalf("tenant A's token after B tried to revoke it: %v", err)
+	}
+	if acct, err := a.Client.GetChannelAccount(ctx, chanA.ID); err != nil || !acct.Enabled {
+		t.Fatalf("tenant A's channel account after B's attempts: %+v %v", acct, err)
 	}
 	if p, err := a.Client.GetProduct(ctx, prodA.ID); err != nil || p.SKU != "A-SECRET-2" {
 		t.Fatalf("tenant A's product after B's attempts: %+v %v", p, err)

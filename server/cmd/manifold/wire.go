@@ -48,6 +48,8 @@ type app struct {
 	orders   *orders.Service
 	pusher   *channel.Pusher
 	accounts *channel.Accounts
+	poller   *channel.Poller
+	syncBack *channel.SyncBack
 	closers  []func() error
 }
 
@@ -120,6 +122,8 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options,
 	}
 	a.accounts = channel.NewAccounts(a.db, keys, opt.channels, &http.Client{Timeout: 30 * time.Second})
 	a.pusher = channel.NewPusher(a.db, a.queue, opt.channels, log, channel.WithAccounts(a.accounts))
+	a.poller = channel.NewPoller(a.db, a.accounts, opt.channels, a.orders, a.queue, log)
+	a.syncBack = channel.NewSyncBack(a.db, a.accounts, opt.channels, a.queue, log)
 	a.inv.Observe(a.pusher)
 	return a, nil
 }
@@ -145,21 +149,24 @@ func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 	mon := tasks.NewMonitor(a.redisOpt)
 	a.closers = append(a.closers, mon.Close)
 	return web.New(web.Deps{
-		Log:       a.log,
-		DB:        a.db,
-		Redis:     a.rdb,
-		Authz:     a.authz,
-		IDs:       a.ids,
-		Identity:  identity.NewHandlers(a.ids, a.authz, a.tenants, a.cfg.CookieSecure),
-		Tenants:   tenancy.NewHandlers(a.tenants),
-		Jobs:      tasks.NewHandlers(mon),
-		Events:    a.hub.Stream,
-		Stock:     inventory.NewHandlers(a.inv),
-		Catalog:   catalog.NewHandlers(catalog.NewService(a.db)),
-		Orders:    orders.NewHandlers(a.orders),
-		Listings:  channel.NewHandlers(a.pusher),
-		Console:   console.Handler(),
-		BodyLimit: a.cfg.BodyLimit,
+		Log:             a.log,
+		DB:              a.db,
+		Redis:           a.rdb,
+		Authz:           a.authz,
+		IDs:             a.ids,
+		Identity:        identity.NewHandlers(a.ids, a.authz, a.tenants, a.cfg.CookieSecure),
+		Tenants:         tenancy.NewHandlers(a.tenants),
+		Jobs:            tasks.NewHandlers(mon),
+		Events:          a.hub.Stream,
+		Stock:           inventory.NewHandlers(a.inv),
+		Catalog:         catalog.NewHandlers(catalog.NewService(a.db)),
+		Orders:          orders.NewHandlers(a.orders),
+		Listings:        channel.NewHandlers(a.pusher),
+		ChannelAccounts: channel.NewAccountHandlers(a.accounts, a.poller),
+		Webhooks:        channel.NewWebhooks(a.poller),
+		Confirmations:   channel.NewShipmentHandlers(a.syncBack),
+		Console:         console.Handler(),
+		BodyLimit:       a.cfg.BodyLimit,
 	})
 }
 
@@ -170,6 +177,11 @@ func (a *app) workerMux() *asynq.ServeMux {
 	mux.Handle(orders.TaskAllocateHeld, orders.AllocateHeldHandler(a.orders, a.log))
 	mux.Handle(channel.TaskPush, a.pusher.PushHandler())
 	mux.Handle(channel.TaskReconcile, a.pusher.ReconcileHandler())
+	mux.Handle(channel.TaskPoll, a.poller.PollHandler())
+	mux.Handle(channel.TaskPollDue, a.poller.PollDueHandler())
+	mux.Handle(channel.TaskWebhookOrder, channel.NewWebhooks(a.poller).OrderHandler())
+	mux.Handle(channel.TaskConfirmShipment, a.syncBack.ConfirmHandler())
+	mux.Handle(channel.TaskConfirmPending, a.syncBack.PendingHandler())
 	return mux
 }
 
@@ -178,6 +190,8 @@ func (a *app) periodic() []tasks.Periodic {
 	return []tasks.Periodic{
 		{Spec: "@every 10m", Task: asynq.NewTask(identity.TaskPurgeSessions, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueLow), asynq.Unique(9 * time.Minute)}},
 		channel.ReconcilePeriodic(tasks.QueueCritical, 10*time.Second),
+		channel.PollDuePeriodic(tasks.QueueCritical, 5*time.Second),
+		channel.ConfirmPendingPeriodic(tasks.QueueDefault, 30*time.Second),
 		{Spec: "@every 1m", Task: asynq.NewTask(orders.TaskAllocateHeld, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueDefault), asynq.Unique(50 * time.Second)}},
 	}
 }

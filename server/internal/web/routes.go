@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/manifold-oms/manifold/server/internal/authz"
+	"github.com/manifold-oms/manifold/server/internal/channel"
 	"github.com/manifold-oms/manifold/shared/api"
 )
 
@@ -146,6 +147,27 @@ func (s *Server) routes() []Route {
 		{Method: "PUT", Path: v + "/mappings", Access: permitted, Perm: perm(authz.ObjMappings, authz.Write), Handler: d.Orders.PutMapping,
 			Doc: Doc{Summary: "Map a channel SKU to a catalog SKU; held orders waiting for it go on to allocation", Tag: "orders",
 				Request: api.PutMappingRequest{}, Response: api.PutMappingResult{}}},
+
+		{Method: "POST", Path: v + "/channel-accounts", Access: permitted, Perm: perm(authz.ObjChannels, authz.Write), Handler: d.ChannelAccounts.Create,
+			Doc: Doc{Summary: "Connect a marketplace account; credentials are sealed and never returned", Tag: "channels",
+				Request: api.CreateChannelAccountRequest{}, Response: api.ChannelAccount{}, Status: 201}},
+		{Method: "GET", Path: v + "/channel-accounts", Access: permitted, Perm: perm(authz.ObjChannels, authz.Read), Handler: d.ChannelAccounts.List,
+			Doc: Doc{Summary: "The tenant's marketplace accounts with their polling state", Tag: "channels", Response: api.ChannelAccountList{}}},
+		{Method: "GET", Path: v + "/channel-accounts/:id", Access: permitted, Perm: perm(authz.ObjChannels, authz.Read), Handler: d.ChannelAccounts.Get,
+			Doc: Doc{Summary: "One marketplace account", Tag: "channels", Response: api.ChannelAccount{}}},
+		{Method: "PATCH", Path: v + "/channel-accounts/:id", Access: permitted, Perm: perm(authz.ObjChannels, authz.Write), Handler: d.ChannelAccounts.Update,
+			Doc: Doc{Summary: "Enable, disable, rename, re-point or replace the credentials of an account", Tag: "channels",
+				Request: api.UpdateChannelAccountRequest{}, Response: api.ChannelAccount{}}},
+		{Method: "POST", Path: v + "/channel-accounts/:id/test", Access: permitted, Perm: perm(authz.ObjChannels, authz.Write), Handler: d.ChannelAccounts.Test,
+			Doc: Doc{Summary: "Test the account's credentials against the marketplace", Tag: "channels", Response: api.ConnectionTest{}}},
+		{Method: "POST", Path: v + "/channel-accounts/:id/poll", Access: permitted, Perm: perm(authz.ObjChannels, authz.Write), Handler: d.ChannelAccounts.Poll,
+			Doc: Doc{Summary: "Fetch new and changed orders from the marketplace now", Tag: "channels", Response: api.PollResult{}}},
+		{Method: "GET", Path: v + "/orders/:id/shipment-confirmations", Access: permitted, Perm: perm(authz.ObjOrders, authz.Read), Handler: d.Confirmations.List,
+			Doc: Doc{Summary: "Tracking sent back to the order's channel, with the channel's refusal verbatim", Tag: "orders",
+				Response: channel.ShipmentConfirmationList{}}},
+		{Method: "POST", Path: "/webhooks/:kind/:account/:token", Access: public, Handler: d.Webhooks.Receive,
+			Doc: Doc{Summary: "Marketplace order events; the signature is verified over the raw body before anything is parsed", Tag: "channels",
+				Request: map[string]any{}, Response: channel.WebhookReply{}, Status: 202}},
 
 		{Method: "GET", Path: v + "/listings", Access: permitted, Perm: perm(authz.ObjChannels, authz.Read), Handler: d.Listings.List,
 			Doc: Doc{Summary: "Channel listings: what each should show, why, and what was last pushed", Tag: "channels", Response: api.ListingList{},

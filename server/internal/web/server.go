@@ -26,21 +26,26 @@ import (
 
 // Deps are what the HTTP layer serves; main builds them.
 type Deps struct {
-	Log       *slog.Logger
-	DB        *db.DB
-	Redis     *redis.Client
-	Authz     *authz.Authorizer
-	IDs       *identity.Service
-	Identity  *identity.Handlers
-	Tenants   *tenancy.Handlers
-	Jobs      *tasks.Handlers
-	Events    fiber.Handler
-	Stock     *inventory.Handlers
-	Catalog   *catalog.Handlers
-	Orders    *orders.Handlers
-	Listings  *channel.Handlers
-	Console   fiber.Handler
-	BodyLimit int
+	Log      *slog.Logger
+	DB       *db.DB
+	Redis    *redis.Client
+	Authz    *authz.Authorizer
+	IDs      *identity.Service
+	Identity *identity.Handlers
+	Tenants  *tenancy.Handlers
+	Jobs     *tasks.Handlers
+	Events   fiber.Handler
+	Stock    *inventory.Handlers
+	Catalog  *catalog.Handlers
+	Orders   *orders.Handlers
+	Listings *channel.Handlers
+	// ChannelAccounts, Webhooks and Confirmations serve channel connections,
+	// incoming marketplace events and tracking sent back to channels.
+	ChannelAccounts *channel.AccountHandlers
+	Webhooks        *channel.Webhooks
+	Confirmations   *channel.ShipmentHandlers
+	Console         fiber.Handler
+	BodyLimit       int
 }
 
 // Server is the HTTP server.
