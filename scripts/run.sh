@@ -23,4 +23,4 @@ if [ -z "${MANIFOLD_SECRET_KEY:-}" ]; then
 fi
 bin/manifold migrate up
 bin/manifold demo
-exec bin/manifold run "$@"
+exec bin/manifold run --demo "$@"

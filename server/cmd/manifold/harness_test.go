@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -46,7 +47,14 @@ type harness struct {
 // testConfig builds a Config from the test environment, as the command line would.
 func testConfig(t *testing.T, extra map[string]string) config.Config {
 	t.Helper()
-	vars := map[string]string{"DATABASE_URL": env.OwnerURL, "APP_DATABASE_URL": env.AppURL, "REDIS_URL": env.RedisURL,
+	// Tasks the server enqueues (stock pushes, polls) go to a Redis database
+	// of their own, never to the queues of a development instance.
+	redisURL, err := url.Parse(env.RedisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisURL.Path = "/15"
+	vars := map[string]string{"DATABASE_URL": env.OwnerURL, "APP_DATABASE_URL": env.AppURL, "REDIS_URL": redisURL.String(),
 		"MANIFOLD_SECRET_KEY": secrets.GenerateMasterKey()}
 	for k, v := range extra {
 		vars[k] = v

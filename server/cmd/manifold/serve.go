@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -27,10 +29,24 @@ func cmdRun(ctx context.Context, io cmdIO, args []string) error {
 	return start(ctx, io, "run", args, true, true)
 }
 
+// demoFlags are the flags of `manifold run` that bring the demo to life.
+type demoFlags struct {
+	on      bool
+	simPort int
+	every   time.Duration
+}
+
 // start runs the HTTP server and/or the worker until ctx ends, then shuts
 // them down gracefully.
 func start(ctx context.Context, io cmdIO, name string, args []string, http, worker bool) error {
-	cfg, err := loadConfig(name, io, args, needAll, nil)
+	var demo demoFlags
+	cfg, err := loadConfig(name, io, args, needAll, func(fs *flag.FlagSet) {
+		if http && worker {
+			fs.BoolVar(&demo.on, "demo", false, "also run the marketplace simulators, connect them to the demo tenant and place a trickle of orders")
+			fs.IntVar(&demo.simPort, "sim-port", 18091, "with --demo: port of the first simulator")
+			fs.DurationVar(&demo.every, "demo-order-every", 45*time.Second, "with --demo: time between two simulated buyers' orders")
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -55,6 +71,11 @@ func start(ctx context.Context, io cmdIO, name string, args []string, http, work
 			log.Info("http server listening", slog.String("addr", ln.Addr().String()), slog.String("console", cfg.BaseURL+"/console/"))
 			return srv.Serve(ln)
 		})
+		if demo.on {
+			if err := a.startDemo(ctx, g, demo, "http://"+ln.Addr().String()); err != nil {
+				return err
+			}
+		}
 		g.Go(func() error {
 			<-ctx.Done()
 			log.Info("http server stopping")

@@ -45,6 +45,7 @@ type app struct {
 	tenants  *tenancy.Service
 	hub      *realtime.Hub
 	inv      *inventory.Service
+	catalog  *catalog.Service
 	orders   *orders.Service
 	pusher   *channel.Pusher
 	accounts *channel.Accounts
@@ -115,6 +116,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options,
 	a.tenants = tenancy.NewService(a.db)
 	a.hub = realtime.NewHub(a.db, a.rdb, log, realtime.Options{ChannelPrefix: "manifold:" + opt.keyPrefix + "events:"})
 	a.inv = inventory.NewService(a.db, a.hub, log)
+	a.catalog = catalog.NewService(a.db)
 	a.orders = orders.NewService(a.db, a.inv, log)
 	keys, err := secrets.NewKeyring(cfg.SecretKey)
 	if err != nil {
@@ -159,7 +161,7 @@ func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 		Jobs:            tasks.NewHandlers(mon),
 		Events:          a.hub.Stream,
 		Stock:           inventory.NewHandlers(a.inv),
-		Catalog:         catalog.NewHandlers(catalog.NewService(a.db)),
+		Catalog:         catalog.NewHandlers(a.catalog),
 		Orders:          orders.NewHandlers(a.orders),
 		Listings:        channel.NewHandlers(a.pusher),
 		ChannelAccounts: channel.NewAccountHandlers(a.accounts, a.poller),
