@@ -80,7 +80,7 @@ func startServer(t *testing.T, limits identity.LoginLimits) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	opt := options{passwordParams: identity.PasswordParams{Memory: 1024, Time: 1, Threads: 1}, loginLimits: limits,
-		keyPrefix: env.Prefix + uuid.NewString()[:8] + ":", channels: connectors()}
+		keyPrefix: env.Prefix + uuid.NewString()[:8] + ":", channels: connectors(), carriers: carrierAdapters()}
 	a, err := wire(ctx, cfg, log, opt, true)
 	if err != nil {
 		cancel()

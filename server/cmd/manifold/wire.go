@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
@@ -26,6 +27,10 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/orders"
 	"github.com/manifold-oms/manifold/server/internal/realtime"
 	"github.com/manifold-oms/manifold/server/internal/secrets"
+	"github.com/manifold-oms/manifold/server/internal/shipping"
+	"github.com/manifold-oms/manifold/server/internal/shipping/carrier"
+	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/fedex"
+	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/ups"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 	"github.com/manifold-oms/manifold/server/internal/tenancy"
 	"github.com/manifold-oms/manifold/server/internal/web"
@@ -51,6 +56,7 @@ type app struct {
 	accounts *channel.Accounts
 	poller   *channel.Poller
 	syncBack *channel.SyncBack
+	shipping *shipping.Service
 	closers  []func() error
 }
 
@@ -61,11 +67,13 @@ type options struct {
 	keyPrefix      string
 	// channels are the connectors stock is pushed through, by channel kind.
 	channels channel.Registry
+	// carriers are the shipping providers, by provider key.
+	carriers shipping.Adapters
 }
 
 func defaultOptions() options {
 	return options{passwordParams: identity.DefaultPasswordParams(), loginLimits: identity.DefaultLoginLimits(),
-		channels: connectors()}
+		channels: connectors(), carriers: carrierAdapters()}
 }
 
 // wire connects to PostgreSQL (as the runtime role) and Redis and builds the
@@ -126,6 +134,12 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options,
 	a.pusher = channel.NewPusher(a.db, a.queue, opt.channels, log, channel.WithAccounts(a.accounts))
 	a.poller = channel.NewPoller(a.db, a.accounts, opt.channels, a.orders, a.queue, log)
 	a.syncBack = channel.NewSyncBack(a.db, a.accounts, opt.channels, a.queue, log)
+	a.shipping = shipping.NewService(shipping.Config{DB: a.db, Keys: keys, Adapters: opt.carriers, Orders: a.orders,
+		SyncBack: shipping.SyncBackFunc(func(ctx context.Context, tenantID, orderID uuid.UUID, carrier, service, tracking string, at time.Time) error {
+			_, err := a.syncBack.Record(ctx, tenantID, orderID, channel.ShipmentInfo{Carrier: carrier, Service: service, TrackingNumber: tracking, ShippedAt: at})
+			return err
+		}),
+		HTTP: &http.Client{Timeout: 60 * time.Second}, Tokens: channel.NewMemoryTokens(), Log: log})
 	a.inv.Observe(a.pusher)
 	return a, nil
 }
@@ -167,6 +181,7 @@ func (a *app) httpServer(ctx context.Context) (*web.Server, error) {
 		ChannelAccounts: channel.NewAccountHandlers(a.accounts, a.poller),
 		Webhooks:        channel.NewWebhooks(a.poller),
 		Confirmations:   channel.NewShipmentHandlers(a.syncBack),
+		Shipping:        shipping.NewHandlers(a.shipping),
 		Console:         console.Handler(),
 		BodyLimit:       a.cfg.BodyLimit,
 	})
@@ -184,6 +199,7 @@ func (a *app) workerMux() *asynq.ServeMux {
 	mux.Handle(channel.TaskWebhookOrder, channel.NewWebhooks(a.poller).OrderHandler())
 	mux.Handle(channel.TaskConfirmShipment, a.syncBack.ConfirmHandler())
 	mux.Handle(channel.TaskConfirmPending, a.syncBack.PendingHandler())
+	mux.Handle(shipping.TaskTrack, a.shipping.TrackHandler())
 	return mux
 }
 
@@ -194,6 +210,7 @@ func (a *app) periodic() []tasks.Periodic {
 		channel.ReconcilePeriodic(tasks.QueueCritical, 10*time.Second),
 		channel.PollDuePeriodic(tasks.QueueCritical, 5*time.Second),
 		channel.ConfirmPendingPeriodic(tasks.QueueDefault, 30*time.Second),
+		shipping.TrackPeriodic(tasks.QueueLow, 15*time.Minute),
 		{Spec: "@every 1m", Task: asynq.NewTask(orders.TaskAllocateHeld, nil), Opts: []asynq.Option{asynq.Queue(tasks.QueueDefault), asynq.Unique(50 * time.Second)}},
 	}
 }
@@ -205,5 +222,14 @@ func connectors() channel.Registry {
 		ebay.Kind:        ebay.New(),
 		walmart.Kind:     walmart.New(),
 		woocommerce.Kind: woocommerce.New(),
+	}
+}
+
+// carrierAdapters is every shipping provider Manifold can rate and buy
+// labels with, by provider key.
+func carrierAdapters() shipping.Adapters {
+	return shipping.Adapters{
+		carrier.UPSDirect:   ups.New(),
+		carrier.FedExDirect: fedex.New(),
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/identity"
 	"github.com/manifold-oms/manifold/server/internal/inventory"
 	"github.com/manifold-oms/manifold/server/internal/orders"
+	"github.com/manifold-oms/manifold/server/internal/shipping"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 	"github.com/manifold-oms/manifold/server/internal/tenancy"
 )
@@ -44,6 +45,7 @@ type Deps struct {
 	ChannelAccounts *channel.AccountHandlers
 	Webhooks        *channel.Webhooks
 	Confirmations   *channel.ShipmentHandlers
+	Shipping        *shipping.Handlers
 	Console         fiber.Handler
 	BodyLimit       int
 }
