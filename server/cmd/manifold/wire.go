@@ -29,8 +29,11 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/secrets"
 	"github.com/manifold-oms/manifold/server/internal/shipping"
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier"
+	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/easypost"
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/fedex"
+	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/shippo"
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/ups"
+	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/usps"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 	"github.com/manifold-oms/manifold/server/internal/tenancy"
 	"github.com/manifold-oms/manifold/server/internal/web"
@@ -231,5 +234,8 @@ func carrierAdapters() shipping.Adapters {
 	return shipping.Adapters{
 		carrier.UPSDirect:   ups.New(),
 		carrier.FedExDirect: fedex.New(),
+		carrier.USPSDirect:  usps.New(),
+		carrier.EasyPost:    easypost.New(),
+		carrier.Shippo:      shippo.New(),
 	}
 }

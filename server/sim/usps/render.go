@@ -1,0 +1,87 @@
+package usps
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	lbl "github.com/manifold-oms/manifold/server/internal/shipping/label"
+	"github.com/manifold-oms/manifold/server/internal/shipping/rateshop"
+)
+
+// renderLabel draws the 4×6 label in its image type. Callers hold s.mu.
+func renderLabel(l *label, weightLb float64) ([]byte, error) {
+	date, _ := rateshop.ParseDate(l.MailingDate)
+	v := lbl.Label{Carrier: "USPS", Service: strings.ToUpper(mailClasses[l.MailClass].product),
+		TrackingNumber: l.TrackingNumber, From: l.From.rateshop(), To: l.To.rateshop(), Reference: l.Reference,
+		WeightOz: weightLb * 16, ShipDate: date}
+	if l.ImageType == "PDF" {
+		return lbl.PDF(v)
+	}
+	return lbl.ZPL(v)
+}
+
+// rateshop converts a USPS address for the label renderer.
+func (a address) rateshop() rateshop.Address {
+	zip := a.ZIPCode
+	if a.ZIPPlus4 != "" {
+		zip += "-" + a.ZIPPlus4
+	}
+	return rateshop.Address{Name: a.name(), Street1: a.StreetAddress, Street2: a.SecondaryAddress, City: a.City,
+		State: a.State, PostalCode: zip, Country: "US"}
+}
+
+// pdfText escapes a string for a PDF literal, keeping it to printable ASCII.
+func pdfText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '(' || r == ')' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 32 || r > 126:
+			b.WriteByte('?')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// renderForm draws a one-page letter-size PDF listing a form's lines, as
+// the printed SCAN form.
+func renderForm(lines []string) []byte {
+	var content bytes.Buffer
+	y := 750
+	for i, line := range lines {
+		size := 10
+		if i == 0 {
+			size = 14
+		}
+		if line != "" && y > 30 {
+			fmt.Fprintf(&content, "BT /F1 %d Tf 50 %d Td (%s) Tj ET\n", size, y, pdfText(line))
+		}
+		y -= size + 5
+	}
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
+	}
+	var out bytes.Buffer
+	out.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = out.Len()
+		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := out.Len()
+	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&out, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return out.Bytes()
+}
