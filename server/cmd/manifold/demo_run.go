@@ -31,6 +31,18 @@ func (a *app) startDemo(ctx context.Context, g *errgroup.Group, f demoFlags, sel
 	if err := demo.Seed(ctx, deps, uuid.MustParse(t.ID), selfURL, markets); err != nil {
 		return err
 	}
+	var carriers []demo.Carrier
+	for i, c := range carrierSims(nil) {
+		u, err := serve(ctx, g, c.key, "127.0.0.1", f.simPort+10+i, c.sim)
+		if err != nil {
+			return err
+		}
+		carriers = append(carriers, demo.Carrier{Provider: c.key, URL: u, Credentials: c.sim.Credentials()})
+		a.log.Info("demo: simulator listening", slog.String("carrier", c.key), slog.String("url", u))
+	}
+	if err := demo.SeedShipping(ctx, a.shipping, uuid.MustParse(t.ID), carriers); err != nil {
+		return err
+	}
 	go demo.Trickle(ctx, markets, f.every, a.log)
 	return nil
 }
