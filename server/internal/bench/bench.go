@@ -143,31 +143,34 @@ func Run(ctx context.Context, opt Options, out, progress io.Writer) (err error) 
 			}
 			printIntake(out, opt, r)
 		case ScenarioStress:
-			r, err := runStress(ctx, sc, opt, progress)
+			r, waits, err := runStress(ctx, sc, opt, progress)
 			if err != nil {
 				return err
 			}
 			printStress(out, r)
+			printWaits(out, []string{"stress"}, []waitProfile{waits})
 			failed = failed || !r.OK()
 		}
 	}
 	if failed {
 		return ErrInvariants
 	}
-	return nil
+	return ctx.Err()
 }
 
 // runStress runs the invariant stress on its own pool of the scratch database.
-func runStress(ctx context.Context, sc *Scratch, opt Options, progress io.Writer) (StressResult, error) {
+func runStress(ctx context.Context, sc *Scratch, opt Options, progress io.Writer) (StressResult, waitProfile, error) {
 	workers := opt.clients(ScenarioStress)
 	fmt.Fprintf(progress, "stress: %d operations on %d workers over %d SKUs\n", opt.Ops, workers, StressSKUs)
 	st, closeStack, err := openStack(ctx, sc.AppURL, workers+2)
 	if err != nil {
-		return StressResult{}, err
+		return StressResult{}, waitProfile{}, err
 	}
 	defer closeStack()
-	return Stress(ctx, st.db, StressConfig{Ops: opt.Ops, Workers: workers, SKUs: StressSKUs, OnHand: StressOnHand,
+	stop := sampleWaits(ctx, sc.AppURL, sc.Name, 100*time.Millisecond)
+	res, err := Stress(ctx, st.db, StressConfig{Ops: opt.Ops, Workers: workers, SKUs: StressSKUs, OnHand: StressOnHand,
 		Seed: opt.Seed, Progress: progress})
+	return res, stop(), err
 }
 
 // header prints how to reproduce the run and what it ran on.

@@ -134,7 +134,7 @@ func printWaits(out io.Writer, cols []string, profiles []waitProfile) {
 	if len(rows) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "\n  Where the database backends were (pg_stat_activity sampled every 20 ms, share of backend samples):")
+	fmt.Fprintln(out, "\n  Where the database backends were (sampled pg_stat_activity, share of backend samples):")
 	tw := table(out)
 	fmt.Fprintf(tw, "  ACTIVITY\t%s\n", strings.ToUpper(strings.Join(cols, "\t")))
 	for _, what := range rows {
@@ -171,7 +171,11 @@ func printStress(out io.Writer, r StressResult) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\n", k.Kind, k.Total, k.OK, k.Held, k.Refused, k.Noop, k.Err)
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "  %d operations in %s: %.0f ops/s\n", r.Ops, r.Elapsed.Round(time.Millisecond), r.Rate())
+	interrupted := ""
+	if r.Interrupted {
+		interrupted = " (interrupted; the invariants are checked on what ran)"
+	}
+	fmt.Fprintf(out, "  %d operations in %s: %.0f ops/s%s\n", r.Ops, r.Elapsed.Round(time.Millisecond), r.Rate(), interrupted)
 	fmt.Fprintln(out, "  held: the order went on hold short of stock; refused: the domain answered with a conflict (expected under contention).")
 	var statuses []string
 	for _, s := range sortedKeys(r.Orders) {

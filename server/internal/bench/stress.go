@@ -78,13 +78,15 @@ type StockRow struct {
 
 // StressResult is what the stress did and what the check found.
 type StressResult struct {
-	Config  StressConfig
-	Ops     int
-	Elapsed time.Duration
-	Kinds   []OpStats
-	Orders  map[string]int // orders by final status
-	Stock   []StockRow
-	Checks  []CheckResult
+	Config StressConfig
+	// Ops is the number of operations run; fewer than asked when Interrupted.
+	Ops         int
+	Interrupted bool
+	Elapsed     time.Duration
+	Kinds       []OpStats
+	Orders      map[string]int // orders by final status
+	Stock       []StockRow
+	Checks      []CheckResult
 	// Unexpected lists the first few errors no operation should return
 	// (including errors the services logged after a commit); UnexpectedCount
 	// counts them all.
@@ -173,6 +175,7 @@ func Stress(ctx context.Context, d *db.DB, cfg StressConfig) (StressResult, erro
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	res.Interrupted = ctx.Err() != nil
 	stopProgress()
 
 	for _, m := range stressMix {
@@ -190,7 +193,7 @@ func Stress(ctx context.Context, d *db.DB, cfg StressConfig) (StressResult, erro
 		res.Ops += total.Total
 		res.Kinds = append(res.Kinds, total)
 	}
-	logged, first := st.errs.snapshot(ctx.Err() != nil)
+	logged, first := st.errs.snapshot(res.Interrupted)
 	r.mu.Lock()
 	res.UnexpectedCount = r.unexpected + logged
 	res.Unexpected = append(r.firstUnexpected, first...)
@@ -399,17 +402,19 @@ func (r *stressRun) report(cfg StressConfig, next *atomic.Int64) (stop func()) {
 	go func() {
 		defer close(finished)
 		start := time.Now()
-		t := time.NewTicker(5 * time.Second)
+		const every = 5 * time.Second
+		t := time.NewTicker(every)
 		defer t.Stop()
+		var before int64
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
 				n := min(next.Load(), int64(cfg.Ops))
-				el := time.Since(start)
-				fmt.Fprintf(cfg.Progress, "stress: %d/%d ops in %s (%.0f ops/s), %d orders open\n",
-					n, cfg.Ops, el.Round(time.Second), float64(n)/el.Seconds(), r.book.openCount())
+				fmt.Fprintf(cfg.Progress, "stress: %d/%d ops in %s (last %s: %.0f ops/s), %d orders open\n",
+					n, cfg.Ops, time.Since(start).Round(time.Second), every, float64(n-before)/every.Seconds(), r.book.openCount())
+				before = n
 			}
 		}
 	}()

@@ -128,7 +128,7 @@ func sampleWaits(ctx context.Context, url, dbName string, interval time.Duration
 				// Backends queued for the row lock all show the same
 				// statement; what the others run is what the queue waits on.
 				queued := typ == "Lock" || (typ == "LWLock" && event == "LockManager")
-				if state != "idle" && !queued {
+				if state != "idle" && state != "" && !queued {
 					p.statements[what+" | "+query]++
 				}
 			}

@@ -49,8 +49,8 @@ func Append(tx *gorm.DB, tenantID uuid.UUID, typ string, data any) (api.Event, e
 // AppendAll records events for tenantID inside the caller's tenant
 // transaction tx (from db.Tenant) and returns them with their seqs.
 //
-// The seqs are reserved by incrementing tenants.event_seq, which row-locks the
-// tenant until tx ends: a tenant's events therefore commit in seq order, and a
+// The seqs are reserved by incrementing the tenant's row of
+// tenant_event_seqs, which row-locks it until tx ends: a tenant's events therefore commit in seq order, and a
 // client that resumes after seq N never misses a lower seq committed late.
 // Because that lock serializes every event-producing transaction of the
 // tenant, call AppendAll as the last statement before commit. If tx rolls
@@ -80,8 +80,9 @@ func AppendAll(tx *gorm.DB, tenantID uuid.UUID, events ...NewEvent) ([]api.Event
 
 	n := int64(len(events))
 	var last []int64
-	if err := tx.Raw(`UPDATE tenants SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`, n, tenantID).
-		Scan(&last).Error; err != nil {
+	if err := tx.Raw(`INSERT INTO tenant_event_seqs (tenant_id, seq) VALUES (?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET seq = tenant_event_seqs.seq + EXCLUDED.seq
+		RETURNING seq`, tenantID, n).Scan(&last).Error; err != nil {
 		return nil, fmt.Errorf("realtime: reserve seq: %w", err)
 	}
 	if len(last) != 1 {

@@ -63,7 +63,7 @@ func TestAppendAssignsConsecutiveSeqsPerTenant(t *testing.T) {
 
 	var count, maxSeq, eventSeq int64
 	ownerScan(t, a, `SELECT count(*), max(seq) FROM events WHERE tenant_id = $1`, &count, &maxSeq)
-	ownerScan(t, a, `SELECT event_seq FROM tenants WHERE id = $1`, &eventSeq)
+	ownerScan(t, a, `SELECT coalesce((SELECT seq FROM tenant_event_seqs WHERE tenant_id = $1), 0)`, &eventSeq)
 	if count != 5 || maxSeq != 5 || eventSeq != 5 {
 		t.Fatalf("tenant a: %d events up to %d, event_seq %d; want 5, 5, 5", count, maxSeq, eventSeq)
 	}
@@ -96,7 +96,7 @@ func TestAppendRolledBackLeavesNoEventAndNoHole(t *testing.T) {
 
 	var count, eventSeq int64
 	ownerScan(t, tenant, `SELECT count(*) FROM events WHERE tenant_id = $1`, &count)
-	ownerScan(t, tenant, `SELECT event_seq FROM tenants WHERE id = $1`, &eventSeq)
+	ownerScan(t, tenant, `SELECT coalesce((SELECT seq FROM tenant_event_seqs WHERE tenant_id = $1), 0)`, &eventSeq)
 	if count != 1 || eventSeq != 1 {
 		t.Fatalf("after rollback: %d events, event_seq %d; want 1, 1", count, eventSeq)
 	}
@@ -137,7 +137,7 @@ func TestAppendRejects(t *testing.T) {
 	}
 	for _, tenant := range []uuid.UUID{a, b} {
 		var count, eventSeq int64
-		ownerScan(t, tenant, `SELECT count(*), (SELECT event_seq FROM tenants WHERE id = $1) FROM events WHERE tenant_id = $1`, &count, &eventSeq)
+		ownerScan(t, tenant, `SELECT count(*), coalesce((SELECT seq FROM tenant_event_seqs WHERE tenant_id = $1), 0) FROM events WHERE tenant_id = $1`, &count, &eventSeq)
 		if count != 0 || eventSeq != 0 {
 			t.Fatalf("rejected appends left %d events, event_seq %d", count, eventSeq)
 		}

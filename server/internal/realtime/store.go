@@ -45,7 +45,7 @@ func loadAfter(ctx context.Context, d *db.DB, tenantID uuid.UUID, after int64, l
 func lastSeq(ctx context.Context, d *db.DB, tenantID uuid.UUID) (int64, error) {
 	var seq []int64
 	err := d.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
-		return tx.Raw(`SELECT event_seq FROM tenants WHERE id = ?`, tenantID).Scan(&seq).Error
+		return tx.Raw(`SELECT seq FROM tenant_event_seqs WHERE tenant_id = ?`, tenantID).Scan(&seq).Error
 	})
 	if err != nil {
 		return 0, fmt.Errorf("realtime: read last seq: %w", err)
