@@ -105,7 +105,7 @@ var invariants = []invariant{
 		WHERE o.tenant_id = @t AND o.status IN ('SHIPPED', 'DELIVERED') AND (a.order_line_id IS NULL OR a.shipped_at IS NULL)
 		ORDER BY o.number, l.line_no`},
 	{"the tenant's event log is numbered 1..N without gaps", `
-		SELECT format('%s events with seqs %s..%s; the tenant's event sequence is at %s', count(e.seq), min(e.seq), max(e.seq), coalesce(s.seq, 0))
+		SELECT format('%s events with seqs %s..%s; the event sequence is at %s', count(e.seq), min(e.seq), max(e.seq), coalesce(s.seq, 0))
 		FROM tenants t LEFT JOIN tenant_event_seqs s ON s.tenant_id = t.id LEFT JOIN events e ON e.tenant_id = t.id
 		WHERE t.id = @t
 		GROUP BY s.seq

@@ -182,6 +182,14 @@ func (e *Env) drop(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
+	// Pools closed by the tests may still be hanging up; the owner cannot
+	// terminate the runtime role's sessions, so wait for them to go.
+	for i := 0; i < 40; i++ {
+		if _, err = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+e.dbName); err == nil {
+			return nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 	_, err = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+e.dbName+` WITH (FORCE)`)
 	return err
 }
