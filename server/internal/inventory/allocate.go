@@ -113,18 +113,31 @@ func AllocateTx(tx *gorm.DB, tenantID uuid.UUID, actor string, lines []LineDeman
 	return nil, touched, nil
 }
 
-// claimLines inserts the allocation rows of lines that have none yet and
-// returns those lines; a line allocated before is left out.
+// claimLines inserts the allocation rows of lines that have none yet, in
+// one statement, and returns those lines; a line allocated before is left out.
 func claimLines(tx *gorm.DB, tenantID uuid.UUID, lines []LineDemand) ([]LineDemand, error) {
+	var sb strings.Builder
+	args := make([]any, 0, 5*len(lines))
+	sb.WriteString(`INSERT INTO allocations (tenant_id, order_line_id, order_id, product_id, quantity) VALUES `)
+	for i, l := range lines {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, tenantID, l.LineID, l.OrderID, l.ProductID, l.Quantity)
+	}
+	sb.WriteString(` ON CONFLICT (tenant_id, order_line_id) DO NOTHING RETURNING order_line_id`)
+	var inserted []struct{ OrderLineID uuid.UUID }
+	if err := tx.Raw(sb.String(), args...).Scan(&inserted).Error; err != nil {
+		return nil, fmt.Errorf("inventory: record allocation: %w", err)
+	}
+	isNew := make(map[uuid.UUID]bool, len(inserted))
+	for _, r := range inserted {
+		isNew[r.OrderLineID] = true
+	}
 	var fresh []LineDemand
 	for _, l := range lines {
-		res := tx.Exec(`INSERT INTO allocations (tenant_id, order_line_id, order_id, product_id, quantity)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, order_line_id) DO NOTHING`,
-			tenantID, l.LineID, l.OrderID, l.ProductID, l.Quantity)
-		if res.Error != nil {
-			return nil, fmt.Errorf("inventory: record allocation: %w", res.Error)
-		}
-		if res.RowsAffected == 1 {
+		if isNew[l.LineID] {
 			fresh = append(fresh, l)
 		}
 	}
@@ -147,17 +160,22 @@ func ledgerLines(tx *gorm.DB, tenantID uuid.UUID, kind, actor, reason string, af
 	}
 	onHand := after.OnHand - onHandSign*total
 	alloc := after.Allocated - allocSign*total
-	for _, l := range lines {
+	var sb strings.Builder
+	args := make([]any, 0, 12*len(lines))
+	sb.WriteString(`INSERT INTO stock_ledger (tenant_id, product_id, kind, on_hand_delta, allocated_delta,
+		on_hand_after, allocated_after, version, order_id, order_line_id, actor, reason) VALUES `)
+	for i, l := range lines {
 		onHand += onHandSign * l.Quantity
 		alloc += allocSign * l.Quantity
-		err := tx.Exec(`INSERT INTO stock_ledger (tenant_id, product_id, kind, on_hand_delta, allocated_delta,
-				on_hand_after, allocated_after, version, order_id, order_line_id, actor, reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			tenantID, l.ProductID, kind, onHandSign*l.Quantity, allocSign*l.Quantity, onHand, alloc, after.Version,
-			l.OrderID, l.LineID, actor, reason).Error
-		if err != nil {
-			return fmt.Errorf("inventory: ledger: %w", err)
+		if i > 0 {
+			sb.WriteString(", ")
 		}
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, tenantID, l.ProductID, kind, onHandSign*l.Quantity, allocSign*l.Quantity, onHand, alloc,
+			after.Version, l.OrderID, l.LineID, actor, reason)
+	}
+	if err := tx.Exec(sb.String(), args...).Error; err != nil {
+		return fmt.Errorf("inventory: ledger: %w", err)
 	}
 	return nil
 }

@@ -167,6 +167,10 @@ func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, 
 		}
 		lines := make([]lineRow, len(in.Lines))
 		var unmapped []string
+		var sb strings.Builder
+		args := make([]any, 0, 10*len(in.Lines))
+		sb.WriteString(`INSERT INTO order_lines (tenant_id, id, order_id, line_no, channel_sku, channel_line_id, title,
+			product_id, quantity, unit_price_cents) VALUES `)
 		for i, l := range in.Lines {
 			lines[i] = lineRow{ID: uuid.New(), OrderID: o.ID, LineNo: i + 1, ChannelSKU: l.ChannelSKU, ChannelLineID: l.ChannelLineID,
 				Title: l.Title, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
@@ -175,12 +179,15 @@ func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, 
 			} else {
 				unmapped = append(unmapped, l.ChannelSKU)
 			}
-			if err := tx.Exec(`INSERT INTO order_lines (tenant_id, id, order_id, line_no, channel_sku, channel_line_id, title,
-					product_id, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				tenantID, lines[i].ID, o.ID, i+1, l.ChannelSKU, l.ChannelLineID, l.Title, lines[i].ProductID,
-				l.Quantity, l.UnitPriceCents).Error; err != nil {
-				return nil, fmt.Errorf("orders: insert line: %w", err)
+			if i > 0 {
+				sb.WriteString(", ")
 			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, tenantID, lines[i].ID, o.ID, i+1, l.ChannelSKU, l.ChannelLineID, l.Title, lines[i].ProductID,
+				l.Quantity, l.UnitPriceCents)
+		}
+		if err := tx.Exec(sb.String(), args...).Error; err != nil {
+			return nil, fmt.Errorf("orders: insert lines: %w", err)
 		}
 		if len(unmapped) > 0 {
 			detail := "unmapped channel SKU: " + strings.Join(dedupe(unmapped), ", ")
