@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"gorm.io/gorm"
 
 	"github.com/manifold-oms/manifold/server/internal/channel"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
@@ -136,5 +137,84 @@ func TestScheduledReconcilerConvergesWithoutKicks(t *testing.T) {
 	})
 	if q := f.converged(f.shop, a, l); q != 42 {
 		t.Fatalf("listing shows %d, want 42", q)
+	}
+}
+
+// TestKillingTheWorkerMidPushConverges stops the worker while a push is in
+// flight at a slow channel, takes more orders while no worker runs, then
+// starts a new worker: every listing converges to the right quantity.
+func TestKillingTheWorkerMidPushConverges(t *testing.T) {
+	redisOpt, err := tasks.RedisOpt(env.RedisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qname := env.Prefix + "critical:" + uuid.NewString()[:8]
+	insp := asynq.NewInspector(redisOpt)
+	client := asynq.NewClient(redisOpt)
+	t.Cleanup(func() {
+		_ = insp.DeleteQueue(qname, true)
+		_ = insp.Close()
+		_ = client.Close()
+	})
+	f := newFixture(t, fixtureOpts{enqueuer: client, pusher: []channel.Option{channel.WithQueue(qname),
+		channel.WithPace(100 * time.Millisecond), channel.WithErrorBackoff(time.Second, 5*time.Second)}})
+	startWorker := func() *asynq.Server {
+		w := asynq.NewServer(redisOpt, asynq.Config{Queues: map[string]int{qname: 1}, Concurrency: 2,
+			RetryDelayFunc: tasks.RetryDelay, LogLevel: asynq.FatalLevel, ShutdownTimeout: 100 * time.Millisecond})
+		mux := asynq.NewServeMux()
+		mux.Handle(channel.TaskPush, f.pusher.PushHandler())
+		mux.Handle(channel.TaskReconcile, f.pusher.ReconcileHandler())
+		if err := w.Start(mux); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+
+	f.product("SKU-K", 100)
+	a := f.account(shop)
+	l := f.listing(a, "A-K", "SKU-K")
+	first := startWorker()
+	eventually(t, 20*time.Second, "the new listing is pushed", func() bool { _, p := f.check(f.shop, a, l); return p == "" })
+
+	// The channel now answers slowly: the next push is in flight when the
+	// worker goes away.
+	f.shop.SetDelay(3 * time.Second)
+	calls := f.shop.PushCount(a)
+	f.order(a, "A-K", 5)
+	eventually(t, 10*time.Second, "a push is in flight", func() bool {
+		info, err := insp.GetQueueInfo(qname)
+		return err == nil && info.Active > 0
+	})
+	first.Shutdown()
+	for range 3 {
+		f.order(a, "A-K", 2)
+	}
+	f.shop.SetDelay(0)
+
+	second := startWorker()
+	t.Cleanup(second.Shutdown)
+	sched, err := tasks.NewScheduler(redisOpt, slog.New(slog.DiscardHandler), []tasks.Periodic{channel.ReconcilePeriodic(qname, time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sched.Shutdown)
+	eventually(t, 30*time.Second, "the listing converges after the restart", func() bool { _, p := f.check(f.shop, a, l); return p == "" })
+	if q := f.converged(f.shop, a, l); q != 89 {
+		t.Fatalf("listing shows %d, want 89 (100 − 11 ordered)", q)
+	}
+	if f.shop.PushCount(a) <= calls {
+		t.Fatal("no push reached the channel after the restart")
+	}
+	var orders int64
+	if err := f.db.Tenant(f.ctx, f.tenant, func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT count(*) FROM orders WHERE tenant_id = ?`, f.tenant).Scan(&orders).Error
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if orders != 4 {
+		t.Fatalf("%d orders after the restart, want exactly the 4 placed", orders)
 	}
 }
