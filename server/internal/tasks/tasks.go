@@ -29,6 +29,10 @@ func QueuePriorities() map[string]int {
 	return map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1}
 }
 
+// TaskCheckInterval is how often an idle worker looks for new tasks. asynq's
+// default of 1 s would add up to a second to every stock push and webhook.
+const TaskCheckInterval = 100 * time.Millisecond
+
 // Enqueuer puts tasks on a queue. *asynq.Client implements it.
 type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
@@ -101,6 +105,7 @@ func NewWorker(redisOpt asynq.RedisConnOpt, cfg WorkerConfig) *asynq.Server {
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		HealthCheckInterval:      15 * time.Second,
 		DelayedTaskCheckInterval: time.Second,
+		TaskCheckInterval:        TaskCheckInterval,
 		Logger:                   slogAdapter{log: log},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			retried, _ := asynq.GetRetryCount(ctx)

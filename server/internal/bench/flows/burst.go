@@ -17,11 +17,11 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/channel/ebay"
 	"github.com/manifold-oms/manifold/server/internal/channel/walmart"
 	"github.com/manifold-oms/manifold/server/internal/channel/woocommerce"
+	"github.com/manifold-oms/manifold/server/internal/tasks"
 )
 
-// asynqTaskCheck is asynq's default idle wait for new tasks, which
-// production runs with.
-const asynqTaskCheck = time.Second
+// asynqTaskCheck is the idle wait for new tasks production runs with.
+const asynqTaskCheck = tasks.TaskCheckInterval
 
 // amazonListingLag is how long after a change Amazon lists an order
 // (getOrders' window must end two minutes before the call) plus the

@@ -67,8 +67,7 @@ type Config struct {
 	// production default (500 ms).
 	Pace time.Duration
 	// TaskCheckInterval is how long an idle worker waits before looking for
-	// new tasks; zero keeps asynq's default, which production runs with
-	// (1 s, jittered to 0.5–1.5 s).
+	// new tasks; zero keeps production's (tasks.TaskCheckInterval).
 	TaskCheckInterval time.Duration
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/manifold-oms/manifold/server/internal/tasks"
 )
 
 // LatencyTarget is the event-to-everywhere target at the 99th percentile.
@@ -59,6 +61,32 @@ func Latency(ctx context.Context, out io.Writer, cfg Config) (err error) {
 		return fmt.Errorf("flows: opening stock: %w", err)
 	}
 
+	fmt.Fprintf(cfg.Progress, "latency: placing %d orders on the WooCommerce store\n", cfg.Orders)
+	res, err := measureLatency(ctx, cfg, markets, onHand)
+	if err != nil {
+		return err
+	}
+	printLatency(out, cfg, res)
+	fmt.Fprintf(out, "  failed task runs: %s\n", failureLine(st.failures()))
+	b.logs.report(out)
+	return nil
+}
+
+// latencyResult are the measured times of every order.
+type latencyResult struct {
+	// everywhere is until the last other channel showed the order.
+	everywhere sample
+	// channels are until each other channel did, by kind.
+	channels map[string]sample
+	// answered is the store's webhook call, until Manifold answered.
+	answered sample
+}
+
+// measureLatency places the orders on the WooCommerce store, one at a time,
+// and times how each reaches the other channels. Every channel shows onHand
+// at the start.
+func measureLatency(ctx context.Context, cfg Config, markets []*market, onHand int) (latencyResult, error) {
+	res := latencyResult{channels: map[string]sample{}}
 	var store *market
 	var others []*market
 	for _, m := range markets {
@@ -68,41 +96,42 @@ func Latency(ctx context.Context, out io.Writer, cfg Config) (err error) {
 			others = append(others, m)
 		}
 	}
-	fmt.Fprintf(cfg.Progress, "latency: placing %d orders on the WooCommerce store\n", cfg.Orders)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 1))
-	var everywhere, answered sample
-	per := map[string]sample{}
 	want := onHand
 	for i := range cfg.Orders {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return res, ctx.Err()
 		case <-time.After(time.Duration(rng.Int64N(int64(cfg.OrderGap) + 1))):
 		}
 		start := time.Now()
 		if id := store.buy(i); id == "" {
-			return fmt.Errorf("flows: order %d: the store refused it", i+1)
+			return res, fmt.Errorf("flows: order %d: the store refused it", i+1)
 		}
-		answered = append(answered, time.Since(start))
+		res.answered = append(res.answered, time.Since(start))
 		want--
 		at, err := waitShown(ctx, others, want, start, time.Minute)
 		if err != nil {
-			return fmt.Errorf("flows: order %d: %w", i+1, err)
+			return res, fmt.Errorf("flows: order %d: %w", i+1, err)
 		}
 		var last time.Duration
 		for k, d := range at {
-			per[k] = append(per[k], d)
+			res.channels[k] = append(res.channels[k], d)
 			last = max(last, d)
 		}
-		everywhere = append(everywhere, last)
+		res.everywhere = append(res.everywhere, last)
 		if (i+1)%50 == 0 {
-			fmt.Fprintf(cfg.Progress, "latency: %d orders, p99 so far %s ms\n", i+1, ms(everywhere.quantile(0.99)))
+			fmt.Fprintf(cfg.Progress, "latency: %d orders, p99 so far %s ms\n", i+1, ms(res.everywhere.quantile(0.99)))
 		}
 	}
+	return res, nil
+}
 
-	taskCheck := "asynq's default 1s (jittered 0.5–1.5s), as production"
+// printLatency prints the percentiles and the target.
+func printLatency(out io.Writer, cfg Config, res latencyResult) {
+	taskCheck := tasks.TaskCheckInterval.String() + ", as production"
 	if cfg.TaskCheckInterval > 0 {
-		taskCheck = cfg.TaskCheckInterval.String() + " (production: asynq's default 1s)"
+		taskCheck = cfg.TaskCheckInterval.String() + " (production: " + tasks.TaskCheckInterval.String() + ")"
 	}
 	pace := cfg.Pace.String() + " (production default)"
 	if cfg.Pace != productionPace {
@@ -111,24 +140,21 @@ func Latency(ctx context.Context, out io.Writer, cfg Config) (err error) {
 	fmt.Fprintln(out, "\nlatency — event to everywhere: a WooCommerce order (webhook) until Amazon, Walmart and eBay show the new quantity")
 	fmt.Fprintf(out, "  %d orders one after another, each placed 0–%s (uniform) after the previous one showed everywhere; channels polled every 5 ms\n",
 		cfg.Orders, cfg.OrderGap)
-	fmt.Fprintf(out, "  push pace %s; idle worker looks for tasks every %s\n", pace, taskCheck)
+	fmt.Fprintf(out, "  push pace %s; an idle worker waits for new tasks %s\n", pace, taskCheck)
 	fmt.Fprintf(out, "  %-18s %9s %9s %9s %9s\n", "", "p50 ms", "p90 ms", "p99 ms", "max ms")
 	row := func(name string, s sample) {
 		fmt.Fprintf(out, "  %-18s %9s %9s %9s %9s\n", name, ms(s.quantile(0.5)), ms(s.quantile(0.9)), ms(s.quantile(0.99)), ms(s.max()))
 	}
-	row("everywhere", everywhere)
-	names := make([]string, 0, len(per))
-	for k := range per {
+	row("everywhere", res.everywhere)
+	names := make([]string, 0, len(res.channels))
+	for k := range res.channels {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		row("  "+k, per[k])
+		row("  "+k, res.channels[k])
 	}
-	row("webhook answered", answered)
-	p99 := everywhere.quantile(0.99)
+	row("webhook answered", res.answered)
+	p99 := res.everywhere.quantile(0.99)
 	fmt.Fprintf(out, "  target: p99 ≤ %s — %s (p99 %s ms)\n", LatencyTarget, verdict(p99 <= LatencyTarget), ms(p99))
-	fmt.Fprintf(out, "  failed task runs: %s\n", failureLine(st.failures()))
-	b.logs.report(out)
-	return nil
 }

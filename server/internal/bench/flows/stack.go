@@ -45,7 +45,7 @@ type stackOptions struct {
 	pace time.Duration
 	// reconcileEvery and pollDueEvery are the periodic jobs' intervals.
 	reconcileEvery, pollDueEvery time.Duration
-	// taskCheck is the worker's idle wait for new tasks (0: asynq's default).
+	// taskCheck is the worker's idle wait for new tasks (0: production's).
 	taskCheck time.Duration
 }
 
@@ -111,6 +111,10 @@ func (b *base) newStack(ctx context.Context, o stackOptions) (_ *stack, err erro
 		mux.Handle(channel.TaskReconcile, s.pusher.ReconcileHandler())
 	}
 	// tasks.NewWorker's settings, on this run's queue.
+	taskCheck := o.taskCheck
+	if taskCheck <= 0 {
+		taskCheck = tasks.TaskCheckInterval
+	}
 	s.worker = asynq.NewServer(b.redisOpt, asynq.Config{
 		Concurrency:              20,
 		Queues:                   map[string]int{s.queue: 1},
@@ -118,7 +122,7 @@ func (b *base) newStack(ctx context.Context, o stackOptions) (_ *stack, err erro
 		ShutdownTimeout:          5 * time.Second,
 		HealthCheckInterval:      15 * time.Second,
 		DelayedTaskCheckInterval: time.Second,
-		TaskCheckInterval:        o.taskCheck,
+		TaskCheckInterval:        taskCheck,
 		Logger:                   asynqLogger{log: b.log},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			s.mu.Lock()
@@ -213,14 +217,30 @@ func (s *stack) close() {
 			s.log.Warn("disable account", slog.String("err", err.Error()))
 		}
 	}
-	insp := asynq.NewInspector(s.redisOpt)
-	if err := insp.DeleteQueue(s.queue, true); err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
-		s.log.Warn("delete queue", slog.String("queue", s.queue), slog.String("err", err.Error()))
-	}
-	_ = insp.Close()
+	s.dropQueue(ctx)
 	if s.client != nil {
 		_ = s.client.Close()
 	}
+}
+
+// dropQueue removes the run's queue from Redis. DeleteQueue leaves the
+// queue's counters behind, and refuses a queue whose tasks a killed run left
+// active; the queue's name is the run's own, so every key under it goes.
+func (s *stack) dropQueue(ctx context.Context) {
+	insp := asynq.NewInspector(s.redisOpt)
+	defer insp.Close()
+	if err := insp.DeleteQueue(s.queue, true); err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+		s.log.Warn("delete queue", slog.String("queue", s.queue), slog.String("err", err.Error()))
+	}
+	iter := s.rdb.Scan(ctx, 0, "asynq:{"+s.queue+"}:*", 100).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if len(keys) > 0 {
+		_ = s.rdb.Del(ctx, keys...).Err()
+	}
+	_ = s.rdb.SRem(ctx, "asynq:queues", s.queue).Err()
 }
 
 // webhookError answers a failed webhook as the server's error handler does:
