@@ -18,6 +18,7 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/channel/walmart"
 	"github.com/manifold-oms/manifold/server/internal/channel/woocommerce"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
+	"github.com/manifold-oms/manifold/shared/api"
 )
 
 // asynqTaskCheck is the idle wait for new tasks production runs with.
@@ -59,22 +60,26 @@ func Burst(ctx context.Context, out io.Writer, cfg Config) (err error) {
 	for i := range plan {
 		plan[i] = rng.IntN(4)
 	}
-	push, err := runBurst(ctx, b, cfg, plan, true)
+	push, err := runBurst(ctx, b, cfg, plan, true, false)
 	if err != nil {
 		return err
 	}
-	batch, err := runBurst(ctx, b, cfg, plan, false)
+	allot, err := runBurst(ctx, b, cfg, plan, true, true)
+	if err != nil {
+		return err
+	}
+	batch, err := runBurst(ctx, b, cfg, plan, false, false)
 	if err != nil {
 		return err
 	}
 
-	printBurst(out, cfg, push, batch)
+	printBurst(out, cfg, push, allot, batch)
 	b.logs.report(out)
 	return nil
 }
 
 // printBurst prints both runs of the burst side by side, then each by channel.
-func printBurst(out io.Writer, cfg Config, push, batch burstResult) {
+func printBurst(out io.Writer, cfg Config, push, allot, batch burstResult) {
 	factor := compression(cfg)
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / factor) }
 	fmt.Fprintf(out, "\nburst — oversells: %d units of one SKU on 4 channels; buyers order %d/min for %d min (simulated), one unit each, only while the listing shows more than 0\n",
@@ -90,10 +95,12 @@ func printBurst(out io.Writer, cfg Config, push, batch burstResult) {
 		amazon.New().PollInterval(), walmart.New().PollInterval(), woocommerce.New().PollInterval(), ebay.New().PollInterval(), factor, taskCheck)
 	fmt.Fprintln(out, "  and Amazon's clock on both sides (orders are listed 2 min after they change). Real work (HTTP, SQL, queue hops) is not compressed.")
 	fmt.Fprintf(out, "  %-24s %6s %14s %12s %13s %14s\n", "", "sold", "beyond stock", "held short", "turned away", "not taken in")
-	for _, r := range []burstResult{push, batch} {
+	for _, r := range []burstResult{push, allot, batch} {
 		fmt.Fprintf(out, "  %-24s %6d %14d %12d %13d %14d\n", r.name, r.sold(), max(0, r.sold()-cfg.Stock), r.heldShort(), r.refused(), r.sold()-r.orders)
 	}
-	for _, r := range []burstResult{push, batch} {
+	fmt.Fprintln(out, "  (shared pool: every channel shows all available stock; allotments: each channel shows its 25% share, so a channel")
+	fmt.Fprintln(out, "   that reports its orders late, as Amazon does, can never sell what another channel sold meanwhile)")
+	for _, r := range []burstResult{push, allot, batch} {
 		fmt.Fprintf(out, "  %s, by channel:\n", r.name)
 		for _, k := range r.kinds {
 			c := r.channels[k]
@@ -107,9 +114,9 @@ func printBurst(out io.Writer, cfg Config, push, batch burstResult) {
 		fmt.Fprintf(out, "    stock at the end: on hand %d, allocated %d; orders by status: %s\n", r.onHand, r.allocated, r.statusLine())
 		fmt.Fprintf(out, "    failed task runs: %s\n", failureLine(r.failures))
 	}
-	oversold := max(push.sold()-cfg.Stock, push.heldShort())
-	fmt.Fprintf(out, "  target: Manifold's push oversells 0 — %s (%d units; the batch sync oversold %d)\n",
-		verdict(oversold == 0), oversold, max(batch.sold()-cfg.Stock, batch.heldShort()))
+	oversold := func(r burstResult) int { return max(r.sold()-cfg.Stock, r.heldShort()) }
+	fmt.Fprintf(out, "  target: Manifold's push oversells 0 — shared pool %s (%d units), allotments %s (%d units); the batch sync oversold %d\n",
+		verdict(oversold(push) == 0), oversold(push), verdict(oversold(allot) == 0), oversold(allot), oversold(batch))
 }
 
 // compression is how many times faster than real time the burst runs.
@@ -183,12 +190,17 @@ func (r burstResult) statusLine() string {
 
 // runBurst runs the buyers against one freshly wired Manifold, with the
 // pusher observing stock (push) or with a batch sync in its place.
-func runBurst(ctx context.Context, b *base, cfg Config, plan []int, push bool) (burstResult, error) {
+func runBurst(ctx context.Context, b *base, cfg Config, plan []int, push, allot bool) (burstResult, error) {
 	factor := compression(cfg)
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / factor) }
 	res := burstResult{name: "manifold push", channels: map[string]*channelTally{}, shownAtEnd: map[string]int{},
 		held: map[string]int{}, statuses: map[string]int{}}
 	name := "burst-push"
+	if allot {
+		res.name, name = "manifold push, allotments", "burst-allot"
+	} else if push {
+		res.name = "manifold push, shared pool"
+	}
 	if !push {
 		res.name = fmt.Sprintf("batch sync every %s", cfg.BatchEvery)
 		name = "burst-batch"
@@ -215,11 +227,24 @@ func runBurst(ctx context.Context, b *base, cfg Config, plan []int, push bool) (
 	if err != nil {
 		return res, err
 	}
-	// The same opening for both runs: every channel shows the whole stock.
+	opening := cfg.Stock
+	if allot {
+		rules := map[string]api.ChannelRule{}
+		quarter := 25.0
+		for _, m := range markets {
+			rules[m.account.String()] = api.ChannelRule{AllotmentPercent: &quarter}
+		}
+		if _, err := st.inv.PutPolicies(ctx, sh.tenant, "flows", api.AllocationPolicies{
+			Default: api.AllocationPolicy{Strategy: api.StrategyAllotments, Channels: rules}}); err != nil {
+			return res, fmt.Errorf("flows: allotments: %w", err)
+		}
+		opening = cfg.Stock / 4
+	}
+	// The same opening for every run: each channel shows what the policy offers it.
 	if err := st.convergeAll(ctx, sh); err != nil {
 		return res, err
 	}
-	if _, err := waitShown(ctx, markets, cfg.Stock, time.Now(), 30*time.Second); err != nil {
+	if _, err := waitShown(ctx, markets, opening, time.Now(), 30*time.Second); err != nil {
 		return res, fmt.Errorf("flows: opening stock: %w", err)
 	}
 	res.kinds = kinds(markets)
