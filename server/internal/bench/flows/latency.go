@@ -155,6 +155,13 @@ func printLatency(out io.Writer, cfg Config, res latencyResult) {
 		row("  "+k, res.channels[k])
 	}
 	row("webhook answered", res.answered)
+	over := 0
+	for _, d := range res.everywhere {
+		if d > LatencyTarget {
+			over++
+		}
+	}
 	p99 := res.everywhere.quantile(0.99)
-	fmt.Fprintf(out, "  target: p99 ≤ %s — %s (p99 %s ms)\n", LatencyTarget, verdict(p99 <= LatencyTarget), ms(p99))
+	fmt.Fprintf(out, "  target: p99 ≤ %s — %s (p99 %s ms; %d of %d orders took longer than %s)\n",
+		LatencyTarget, verdict(p99 <= LatencyTarget), ms(p99), over, len(res.everywhere), LatencyTarget)
 }
