@@ -59,7 +59,7 @@ func SeedShipping(ctx context.Context, svc *shipping.Service, tenantID uuid.UUID
 		PromiseLevels: []api.PromiseLevel{{Level: "standard", MaxBusinessDays: 5}, {Level: "two_day", MaxBusinessDays: 2},
 			{Level: "overnight", MaxBusinessDays: 1, GuaranteedOnly: true}},
 		ServiceLevels: mappings, DefaultPromiseLevel: "standard",
-		Baselines: map[string]string{"standard": "ups_direct/03", "two_day": "ups_direct/02", "overnight": "ups_direct/01"},
+		Baselines:    map[string]string{"standard": "ups_direct/03", "two_day": "ups_direct/02", "overnight": "ups_direct/01"},
 		ServiceTable: map[string]int{}, ProviderTimeoutMS: 1500, BudgetMS: 2500, PossibleLostHours: 48,
 	})
 	if err != nil {
