@@ -83,7 +83,7 @@ func runHot(ctx context.Context, sc *Scratch, opt Options, progress func(string,
 					VALUES (?, ?, ?, 1, ?, ?, 1, 1299)`, s.tenant, lineID, orderID, p.channelSKU, p.id).Error; err != nil {
 					return err
 				}
-				short, _, err := inventory.AllocateTx(tx, s.tenant, "bench", []inventory.LineDemand{{OrderID: orderID, LineID: lineID, ProductID: p.id, Quantity: 1}})
+				short, _, err := inventory.AllocateTx(tx, s.tenant, "bench", []inventory.LineDemand{{OrderID: orderID, LineID: lineID, ProductID: p.id, Quantity: 1}}, nil)
 				if err != nil {
 					return err
 				}

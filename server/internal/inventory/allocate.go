@@ -46,12 +46,52 @@ type Change struct {
 	Increased []uuid.UUID
 }
 
+// Figures are a product's stock as a statement of the current transaction
+// left it.
+type Figures struct {
+	ProductID uuid.UUID
+	SKU       string
+	OnHand    int
+	Allocated int
+	Version   int64
+}
+
+// ProductIDs returns the products of figs, in order.
+func ProductIDs(figs []Figures) []uuid.UUID {
+	out := make([]uuid.UUID, len(figs))
+	for i, f := range figs {
+		out[i] = f.ProductID
+	}
+	return out
+}
+
+// Known collects the figures a transaction's own statements returned, so its
+// "stock.changed" events need not read them again. A product moved twice
+// keeps its latest figures (the higher version).
+type Known map[uuid.UUID]Figures
+
+// Add records figs.
+func (k Known) Add(figs ...Figures) {
+	for _, f := range figs {
+		if cur, ok := k[f.ProductID]; !ok || f.Version > cur.Version {
+			k[f.ProductID] = f
+		}
+	}
+}
+
 // AllocateTx allocates every line or none, inside the caller's tenant
 // transaction. It returns the shortages when the order cannot be filled, and
 // then has changed nothing. Lines already allocated (a retry) are skipped.
 // Products are locked in ascending id order, so concurrent multi-product
 // orders cannot deadlock.
-func AllocateTx(tx *gorm.DB, tenantID uuid.UUID, actor string, lines []LineDemand) ([]Shortage, []uuid.UUID, error) {
+//
+// prepare, when not nil, runs once the allocation rows are claimed and just
+// before the first stock row is locked: it writes what only holds if the
+// allocation succeeds (the order's new status), and a shortage rolls its
+// writes back with the rest. Doing that work before the lock keeps the time
+// a hot SKU's row stays locked down to one statement per product and the
+// caller's last statements before commit.
+func AllocateTx(tx *gorm.DB, tenantID uuid.UUID, actor string, lines []LineDemand, prepare func() error) ([]Shortage, []Figures, error) {
 	byProduct := map[uuid.UUID][]LineDemand{}
 	for _, l := range lines {
 		if l.Quantity <= 0 {
@@ -59,38 +99,30 @@ func AllocateTx(tx *gorm.DB, tenantID uuid.UUID, actor string, lines []LineDeman
 		}
 		byProduct[l.ProductID] = append(byProduct[l.ProductID], l)
 	}
-	products := make([]uuid.UUID, 0, len(byProduct))
-	for p := range byProduct {
-		products = append(products, p)
-	}
-	sort.Slice(products, func(i, j int) bool { return products[i].String() < products[j].String() })
-
 	const sp = "allocate_order"
 	if err := tx.SavePoint(sp).Error; err != nil {
 		return nil, nil, fmt.Errorf("inventory: savepoint: %w", err)
 	}
-	var touched []uuid.UUID
-	for _, p := range products {
-		fresh, err := claimLines(tx, tenantID, byProduct[p])
+	fresh, err := claimLines(tx, tenantID, lines)
+	if err != nil {
+		return nil, nil, err
+	}
+	if prepare != nil {
+		if err := prepare(); err != nil {
+			return nil, nil, err
+		}
+	}
+	freshBy := map[uuid.UUID][]LineDemand{}
+	for _, l := range fresh {
+		freshBy[l.ProductID] = append(freshBy[l.ProductID], l)
+	}
+	figs := make([]Figures, 0, len(freshBy))
+	for _, p := range sortedProducts(freshBy) {
+		f, ok, err := moveStock(tx, tenantID, p, "allocation", actor, "", freshBy[p], 0, 1, true)
 		if err != nil {
 			return nil, nil, err
 		}
-		want := 0
-		for _, l := range fresh {
-			want += l.Quantity
-		}
-		if want == 0 {
-			continue // every line of this product was allocated before
-		}
-		var after stockFigures
-		res := tx.Raw(`UPDATE stock_levels
-			SET allocated = allocated + ?, version = version + 1, updated_at = now()
-			WHERE tenant_id = ? AND product_id = ? AND on_hand - allocated >= ?
-			RETURNING on_hand, allocated, version`, want, tenantID, p, want).Scan(&after)
-		if res.Error != nil {
-			return nil, nil, fmt.Errorf("inventory: allocate: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
+		if !ok {
 			if err := tx.RollbackTo(sp).Error; err != nil {
 				return nil, nil, fmt.Errorf("inventory: rollback to savepoint: %w", err)
 			}
@@ -101,16 +133,28 @@ func AllocateTx(tx *gorm.DB, tenantID uuid.UUID, actor string, lines []LineDeman
 			if len(short) == 0 {
 				// Stock moved between the failed update and the read; report
 				// the product that failed.
+				want := 0
+				for _, l := range freshBy[p] {
+					want += l.Quantity
+				}
 				short = []Shortage{{ProductID: p, SKU: skuOf(tx, tenantID, p), Wanted: want}}
 			}
 			return short, nil, nil
 		}
-		if err := ledgerLines(tx, tenantID, "allocation", actor, "", after, fresh, 0, 1); err != nil {
-			return nil, nil, err
-		}
-		touched = append(touched, p)
+		figs = append(figs, f)
 	}
-	return nil, touched, nil
+	return nil, figs, nil
+}
+
+// sortedProducts returns the keys of byProduct in ascending id order, the
+// order stock rows are always locked in.
+func sortedProducts(byProduct map[uuid.UUID][]LineDemand) []uuid.UUID {
+	products := make([]uuid.UUID, 0, len(byProduct))
+	for p := range byProduct {
+		products = append(products, p)
+	}
+	sort.Slice(products, func(i, j int) bool { return products[i].String() < products[j].String() })
+	return products
 }
 
 // claimLines inserts the allocation rows of lines that have none yet, in
@@ -144,40 +188,66 @@ func claimLines(tx *gorm.DB, tenantID uuid.UUID, lines []LineDemand) ([]LineDema
 	return fresh, nil
 }
 
-type stockFigures struct {
-	OnHand    int
-	Allocated int
-	Version   int64
-}
-
-// ledgerLines records one ledger entry per line. after holds the figures once
-// all lines are applied; each line moves on hand by onHandSign×qty and
-// allocated by allocSign×qty.
-func ledgerLines(tx *gorm.DB, tenantID uuid.UUID, kind, actor, reason string, after stockFigures, lines []LineDemand, onHandSign, allocSign int) error {
+// moveStock applies lines to one product's stock row and writes their ledger
+// entries in a single statement: each line moves on hand by
+// onHandSign×quantity and allocated by allocSign×quantity. With
+// needAvailable, the row only changes when its available quantity covers the
+// lines; ok is false when it did not. The figures returned are those after
+// every line.
+func moveStock(tx *gorm.DB, tenantID, productID uuid.UUID, kind, actor, reason string, lines []LineDemand,
+	onHandSign, allocSign int, needAvailable bool) (f Figures, ok bool, err error) {
 	total := 0
 	for _, l := range lines {
 		total += l.Quantity
 	}
-	onHand := after.OnHand - onHandSign*total
-	alloc := after.Allocated - allocSign*total
 	var sb strings.Builder
-	args := make([]any, 0, 12*len(lines))
-	sb.WriteString(`INSERT INTO stock_ledger (tenant_id, product_id, kind, on_hand_delta, allocated_delta,
-		on_hand_after, allocated_after, version, order_id, order_line_id, actor, reason) VALUES `)
+	args := make([]any, 0, 8+4*len(lines))
+	sb.WriteString(`WITH u AS (
+		UPDATE stock_levels SET on_hand = on_hand + ?, allocated = allocated + ?, version = version + 1, updated_at = now()
+		WHERE tenant_id = ? AND product_id = ?`)
+	args = append(args, onHandSign*total, allocSign*total, tenantID, productID)
+	if needAvailable {
+		sb.WriteString(` AND on_hand - allocated >= ?`)
+		args = append(args, total)
+	}
+	sb.WriteString(` RETURNING on_hand, allocated, version),
+	l AS (
+		INSERT INTO stock_ledger (tenant_id, product_id, kind, on_hand_delta, allocated_delta,
+			on_hand_after, allocated_after, version, order_id, order_line_id, actor, reason)
+		SELECT ?::uuid, ?::uuid, ?, ? * v.qty, ? * v.qty, u.on_hand - ? * v.later, u.allocated - ? * v.later,
+			u.version, v.order_id, v.line_id, ?, ?
+		FROM u, (VALUES `)
+	args = append(args, tenantID, productID, kind, onHandSign, allocSign, onHandSign, allocSign, actor, reason)
+	// later is what the lines after this one move, so each entry shows the
+	// figures as they stood right after its own line.
+	later := total
 	for i, l := range lines {
-		onHand += onHandSign * l.Quantity
-		alloc += allocSign * l.Quantity
+		later -= l.Quantity
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, tenantID, l.ProductID, kind, onHandSign*l.Quantity, allocSign*l.Quantity, onHand, alloc,
-			after.Version, l.OrderID, l.LineID, actor, reason)
+		sb.WriteString("(?::integer, ?::integer, ?::uuid, ?::uuid)")
+		args = append(args, l.Quantity, later, l.OrderID, l.LineID)
 	}
-	if err := tx.Exec(sb.String(), args...).Error; err != nil {
-		return fmt.Errorf("inventory: ledger: %w", err)
+	sb.WriteString(`) AS v (qty, later, order_id, line_id))
+	SELECT u.on_hand, u.allocated, u.version,
+		(SELECT sku FROM products p WHERE p.tenant_id = ? AND p.id = ?) AS sku
+	FROM u`)
+	args = append(args, tenantID, productID)
+	var rows []struct {
+		OnHand    int
+		Allocated int
+		Version   int64
+		SKU       string
 	}
-	return nil
+	if err := tx.Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+		return Figures{}, false, fmt.Errorf("inventory: %s: %w", kind, err)
+	}
+	if len(rows) == 0 {
+		return Figures{}, false, nil
+	}
+	r := rows[0]
+	return Figures{ProductID: productID, SKU: r.SKU, OnHand: r.OnHand, Allocated: r.Allocated, Version: r.Version}, true, nil
 }
 
 // shortages reads, without locking, which products cannot cover their demand.
@@ -218,19 +288,19 @@ func skuOf(tx *gorm.DB, tenantID, productID uuid.UUID) string {
 }
 
 // ReleaseTx gives back every open allocation of an order (a cancellation),
-// inside the caller's tenant transaction. It returns the products whose
-// available quantity went up.
-func ReleaseTx(tx *gorm.DB, tenantID, orderID uuid.UUID, actor, reason string) ([]uuid.UUID, error) {
+// inside the caller's tenant transaction. It returns the figures of the
+// products whose available quantity went up.
+func ReleaseTx(tx *gorm.DB, tenantID, orderID uuid.UUID, actor, reason string) ([]Figures, error) {
 	return settleTx(tx, tenantID, orderID, actor, reason, "release")
 }
 
 // ShipTx consumes every open allocation of an order: the units leave on hand
-// and allocated together. It returns the products touched.
-func ShipTx(tx *gorm.DB, tenantID, orderID uuid.UUID, actor string) ([]uuid.UUID, error) {
+// and allocated together. It returns the figures of the products touched.
+func ShipTx(tx *gorm.DB, tenantID, orderID uuid.UUID, actor string) ([]Figures, error) {
 	return settleTx(tx, tenantID, orderID, actor, "", "shipment")
 }
 
-func settleTx(tx *gorm.DB, tenantID, orderID uuid.UUID, actor, reason, kind string) ([]uuid.UUID, error) {
+func settleTx(tx *gorm.DB, tenantID, orderID uuid.UUID, actor, reason, kind string) ([]Figures, error) {
 	column, onHandSign := "released_at", 0
 	if kind == "shipment" {
 		column, onHandSign = "shipped_at", -1
@@ -246,27 +316,16 @@ func settleTx(tx *gorm.DB, tenantID, orderID uuid.UUID, actor, reason, kind stri
 	for _, l := range open {
 		byProduct[l.ProductID] = append(byProduct[l.ProductID], l)
 	}
-	products := make([]uuid.UUID, 0, len(byProduct))
-	for p := range byProduct {
-		products = append(products, p)
-	}
-	sort.Slice(products, func(i, j int) bool { return products[i].String() < products[j].String() })
-	for _, p := range products {
-		qty := 0
-		for _, l := range byProduct[p] {
-			qty += l.Quantity
-		}
-		var after stockFigures
-		err := tx.Raw(`UPDATE stock_levels
-			SET allocated = allocated - ?, on_hand = on_hand + ?, version = version + 1, updated_at = now()
-			WHERE tenant_id = ? AND product_id = ?
-			RETURNING on_hand, allocated, version`, qty, onHandSign*qty, tenantID, p).Scan(&after).Error
+	var figs []Figures
+	for _, p := range sortedProducts(byProduct) {
+		f, ok, err := moveStock(tx, tenantID, p, kind, actor, reason, byProduct[p], onHandSign, -1, false)
 		if err != nil {
-			return nil, fmt.Errorf("inventory: %s: %w", kind, err)
-		}
-		if err := ledgerLines(tx, tenantID, kind, actor, reason, after, byProduct[p], onHandSign, -1); err != nil {
 			return nil, err
 		}
+		if !ok {
+			return nil, fmt.Errorf("inventory: %s: no stock row for product %s", kind, p)
+		}
+		figs = append(figs, f)
 	}
-	return products, nil
+	return figs, nil
 }

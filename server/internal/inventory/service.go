@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 
@@ -80,27 +81,39 @@ type StockEvent struct {
 }
 
 // StockEventsTx appends a "stock.changed" event for each product, with its
-// figures as committed by this transaction. Call it last in the transaction.
-func StockEventsTx(tx *gorm.DB, tenantID uuid.UUID, products []uuid.UUID, more ...realtime.NewEvent) ([]api.Event, error) {
+// figures as committed by this transaction, in SKU order. Figures in known
+// (returned by this transaction's own statements) are used as they are; the
+// others are read. Call it last in the transaction.
+func StockEventsTx(tx *gorm.DB, tenantID uuid.UUID, products []uuid.UUID, known Known, more ...realtime.NewEvent) ([]api.Event, error) {
 	evs := append([]realtime.NewEvent(nil), more...)
-	if len(products) > 0 {
-		var rows []struct {
-			ProductID uuid.UUID
-			SKU       string
-			OnHand    int
-			Allocated int
-			Version   int64
+	figs := make([]Figures, 0, len(products))
+	seen := make(map[uuid.UUID]bool, len(products))
+	var unknown []uuid.UUID
+	for _, p := range products {
+		if seen[p] {
+			continue
 		}
+		seen[p] = true
+		if f, ok := known[p]; ok {
+			figs = append(figs, f)
+		} else {
+			unknown = append(unknown, p)
+		}
+	}
+	if len(unknown) > 0 {
+		var rows []Figures
 		err := tx.Raw(`SELECT s.product_id, p.sku, s.on_hand, s.allocated, s.version
 			FROM stock_levels s JOIN products p ON p.tenant_id = s.tenant_id AND p.id = s.product_id
-			WHERE s.tenant_id = ? AND s.product_id IN ? ORDER BY p.sku`, tenantID, products).Scan(&rows).Error
+			WHERE s.tenant_id = ? AND s.product_id IN ?`, tenantID, unknown).Scan(&rows).Error
 		if err != nil {
 			return nil, fmt.Errorf("inventory: read stock for events: %w", err)
 		}
-		for _, r := range rows {
-			evs = append(evs, realtime.NewEvent{Type: "stock.changed", Data: StockEvent{SKU: r.SKU, ProductID: r.ProductID.String(),
-				OnHand: r.OnHand, Allocated: r.Allocated, Available: r.OnHand - r.Allocated, Version: r.Version}})
-		}
+		figs = append(figs, rows...)
+	}
+	sort.Slice(figs, func(i, j int) bool { return figs[i].SKU < figs[j].SKU })
+	for _, f := range figs {
+		evs = append(evs, realtime.NewEvent{Type: "stock.changed", Data: StockEvent{SKU: f.SKU, ProductID: f.ProductID.String(),
+			OnHand: f.OnHand, Allocated: f.Allocated, Available: f.OnHand - f.Allocated, Version: f.Version}})
 	}
 	if len(evs) == 0 {
 		return nil, nil
@@ -174,7 +187,7 @@ func (s *Service) Adjust(ctx context.Context, tenantID uuid.UUID, actor string, 
 			return apperr.Conflict("on hand of %s would become %d, but %d units are allocated to open orders; "+
 				"cancel or ship those orders first, or adjust by at least %d", req.SKU, newOnHand, cur.Allocated, cur.Allocated-cur.OnHand)
 		}
-		var after stockFigures
+		var after Figures
 		if err := tx.Raw(`UPDATE stock_levels SET on_hand = on_hand + ?, version = version + 1, updated_at = now()
 			WHERE tenant_id = ? AND product_id = ? RETURNING on_hand, allocated, version`,
 			delta, tenantID, productID).Scan(&after).Error; err != nil {
@@ -196,7 +209,8 @@ func (s *Service) Adjust(ctx context.Context, tenantID uuid.UUID, actor string, 
 			return err
 		}
 		var err error
-		events, err = StockEventsTx(tx, tenantID, []uuid.UUID{productID})
+		after.ProductID, after.SKU = productID, req.SKU
+		events, err = StockEventsTx(tx, tenantID, []uuid.UUID{productID}, Known{productID: after})
 		return err
 	})
 	if err != nil {

@@ -113,6 +113,11 @@ func (in *Intake) normalize() error {
 // with Created false. A line whose channel SKU is unmapped puts the order on
 // hold in the mapping review queue; for the manual channel, lines name
 // catalog SKUs directly and an unknown SKU is refused.
+//
+// Intake runs for every order of every channel, so it keeps its statements
+// few: one resolves the account and the SKUs, one writes the order with its
+// lines and first transition, and the order it returns is built from what
+// those statements returned rather than read again.
 func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, in Intake) (IntakeResult, error) {
 	if err := in.normalize(); err != nil {
 		return IntakeResult{}, err
@@ -120,74 +125,26 @@ func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, 
 	var (
 		w       work
 		orderID uuid.UUID
-		created bool
+		created api.Order
 	)
 	committed, err := s.tenantTx(ctx, tenantID, func(tx *gorm.DB) ([]api.Event, error) {
-		var kind string
-		res := tx.Raw(`SELECT kind FROM channel_accounts WHERE tenant_id = ? AND id = ?`, tenantID, in.ChannelAccountID).Scan(&kind)
-		if res.Error != nil {
-			return nil, res.Error
-		}
-		if res.RowsAffected == 0 {
-			return nil, apperr.NotFound("channel account %s not found", in.ChannelAccountID)
-		}
-		productOf, err := resolveLines(tx, tenantID, in.ChannelAccountID, kind, in.Lines)
+		kind, products, err := resolveLines(tx, tenantID, in.ChannelAccountID, in.Lines)
 		if err != nil {
 			return nil, err
 		}
-		shipTo, err := json.Marshal(in.ShipTo)
+		o, lines, isNew, err := insertOrder(tx, tenantID, actor, in, kind, products)
 		if err != nil {
 			return nil, err
 		}
-		var total int64
-		for _, l := range in.Lines {
-			total += int64(l.Quantity) * l.UnitPriceCents
+		orderID = o.ID
+		if !isNew {
+			return nil, nil // seen before (a webhook and a poll, a retry): one order
 		}
-		o := orderRow{ID: uuid.New(), ChannelAccountID: in.ChannelAccountID, ChannelKind: kind, Status: domain.StatusNew}
-		ins := tx.Raw(`INSERT INTO orders (tenant_id, id, channel_account_id, external_id, status, customer_name, customer_email,
-				ship_to, service_level, ship_by, placed_at, buyer_notes, currency, total_cents)
-			VALUES (?, ?, ?, ?, 'NEW', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT ON CONSTRAINT orders_external_key DO NOTHING
-			RETURNING number`, tenantID, o.ID, in.ChannelAccountID, in.ExternalID, strings.TrimSpace(in.CustomerName),
-			in.CustomerEmail, string(shipTo), strings.TrimSpace(in.ServiceLevel), in.ShipBy, in.PlacedAt,
-			in.Notes, in.Currency, total).Scan(&o.Number)
-		if ins.Error != nil {
-			return nil, fmt.Errorf("orders: insert: %w", ins.Error)
-		}
-		if ins.RowsAffected == 0 {
-			// Seen before (a webhook and a poll, a retry): one order.
-			var err error
-			orderID, _, err = db.ID(tx, `SELECT id FROM orders WHERE tenant_id = ? AND channel_account_id = ? AND external_id = ?`,
-				tenantID, in.ChannelAccountID, in.ExternalID)
-			return nil, err
-		}
-		orderID, created = o.ID, true
-		if err := recordTransition(tx, tenantID, o.ID, "", string(domain.StatusNew), actor, ""); err != nil {
-			return nil, err
-		}
-		lines := make([]lineRow, len(in.Lines))
 		var unmapped []string
-		var sb strings.Builder
-		args := make([]any, 0, 10*len(in.Lines))
-		sb.WriteString(`INSERT INTO order_lines (tenant_id, id, order_id, line_no, channel_sku, channel_line_id, title,
-			product_id, quantity, unit_price_cents) VALUES `)
-		for i, l := range in.Lines {
-			lines[i] = lineRow{ID: uuid.New(), OrderID: o.ID, LineNo: i + 1, ChannelSKU: l.ChannelSKU, ChannelLineID: l.ChannelLineID,
-				Title: l.Title, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
-			if p, ok := productOf[l.ChannelSKU]; ok {
-				lines[i].ProductID = &p
-			} else {
+		for _, l := range lines {
+			if l.ProductID == nil {
 				unmapped = append(unmapped, l.ChannelSKU)
 			}
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, tenantID, lines[i].ID, o.ID, i+1, l.ChannelSKU, l.ChannelLineID, l.Title, lines[i].ProductID,
-				l.Quantity, l.UnitPriceCents)
-		}
-		if err := tx.Exec(sb.String(), args...).Error; err != nil {
-			return nil, fmt.Errorf("orders: insert lines: %w", err)
 		}
 		if len(unmapped) > 0 {
 			detail := "unmapped channel SKU: " + strings.Join(dedupe(unmapped), ", ")
@@ -197,6 +154,11 @@ func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, 
 		} else if err := allocateOrder(tx, tenantID, &o, lines, actor, &w); err != nil {
 			return nil, err
 		}
+		for i := range lines {
+			lines[i].Allocated = o.Status == domain.StatusAllocated
+		}
+		created = toAPI(o, lines)
+		created.Transitions = o.transitions
 		w.orderEvent("order.created", &o)
 		return w.finish(tx, tenantID)
 	})
@@ -204,38 +166,65 @@ func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, 
 		return IntakeResult{}, err
 	}
 	s.inv.Committed(ctx, tenantID, w.change, committed)
+	if created.ID != "" {
+		return IntakeResult{Order: created, Created: true}, nil
+	}
 	order, err := s.Get(ctx, tenantID, orderID)
 	if err != nil {
 		return IntakeResult{}, err
 	}
-	return IntakeResult{Order: order, Created: created}, nil
+	return IntakeResult{Order: order}, nil
 }
 
-// resolveLines maps each line's channel SKU to a catalog product. For the
-// manual channel the SKU is the catalog SKU and must exist.
-func resolveLines(tx *gorm.DB, tenantID, accountID uuid.UUID, kind string, lines []IntakeLine) (map[string]uuid.UUID, error) {
+// catalogProduct is what a line needs of the product its SKU maps to.
+type catalogProduct struct {
+	ID          uuid.UUID
+	SKU         string
+	Name        string
+	BinLocation string
+}
+
+// resolveLines reads the account's kind and maps each line's channel SKU to
+// a catalog product, in one statement. For the manual channel the SKU is the
+// catalog SKU and must exist.
+func resolveLines(tx *gorm.DB, tenantID, accountID uuid.UUID, lines []IntakeLine) (string, map[string]catalogProduct, error) {
 	skus := make([]string, 0, len(lines))
 	for _, l := range lines {
 		skus = append(skus, l.ChannelSKU)
 	}
 	skus = dedupe(skus)
 	var rows []struct {
-		Key       string
-		ProductID uuid.UUID
+		Kind        string
+		Key         *string
+		ProductID   *uuid.UUID
+		SKU         string
+		ProductName string
+		BinLocation string
 	}
-	var err error
-	if kind == ManualKind {
-		err = tx.Raw(`SELECT sku AS key, id AS product_id FROM products WHERE tenant_id = ? AND sku IN ?`, tenantID, skus).Scan(&rows).Error
-	} else {
-		err = tx.Raw(`SELECT channel_sku AS key, product_id FROM channel_listings
-			WHERE tenant_id = ? AND channel_account_id = ? AND channel_sku IN ?`, tenantID, accountID, skus).Scan(&rows).Error
-	}
+	err := tx.Raw(`SELECT a.kind, k.key, p.id AS product_id, coalesce(p.sku, '') AS sku,
+			coalesce(p.name, '') AS product_name, coalesce(p.bin_location, '') AS bin_location
+		FROM channel_accounts a
+		LEFT JOIN LATERAL (
+			SELECT l.channel_sku AS key, l.product_id FROM channel_listings l
+			WHERE a.kind <> ? AND l.tenant_id = a.tenant_id AND l.channel_account_id = a.id AND l.channel_sku IN ?
+			UNION ALL
+			SELECT c.sku, c.id FROM products c
+			WHERE a.kind = ? AND c.tenant_id = a.tenant_id AND c.sku IN ?
+		) k ON true
+		LEFT JOIN products p ON p.tenant_id = a.tenant_id AND p.id = k.product_id
+		WHERE a.tenant_id = ? AND a.id = ?`, ManualKind, skus, ManualKind, skus, tenantID, accountID).Scan(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("orders: resolve SKUs: %w", err)
+		return "", nil, fmt.Errorf("orders: resolve SKUs: %w", err)
 	}
-	out := make(map[string]uuid.UUID, len(rows))
+	if len(rows) == 0 {
+		return "", nil, apperr.NotFound("channel account %s not found", accountID)
+	}
+	kind := rows[0].Kind
+	out := make(map[string]catalogProduct, len(rows))
 	for _, r := range rows {
-		out[r.Key] = r.ProductID
+		if r.Key != nil && r.ProductID != nil {
+			out[*r.Key] = catalogProduct{ID: *r.ProductID, SKU: r.SKU, Name: r.ProductName, BinLocation: r.BinLocation}
+		}
 	}
 	if kind == ManualKind {
 		var unknown []string
@@ -245,10 +234,77 @@ func resolveLines(tx *gorm.DB, tenantID, accountID uuid.UUID, kind string, lines
 			}
 		}
 		if len(unknown) > 0 {
-			return nil, apperr.Invalid("unknown SKU: %s", strings.Join(unknown, ", "))
+			return "", nil, apperr.Invalid("unknown SKU: %s", strings.Join(unknown, ", "))
 		}
 	}
-	return out, nil
+	return kind, out, nil
+}
+
+// insertOrder writes a NEW order with its lines and first transition in one
+// statement. When the order exists already (same account and external id)
+// it writes nothing and returns the existing order's id with isNew false.
+func insertOrder(tx *gorm.DB, tenantID uuid.UUID, actor string, in Intake, kind string, products map[string]catalogProduct) (
+	o orderRow, lines []lineRow, isNew bool, err error) {
+	shipTo, err := json.Marshal(in.ShipTo)
+	if err != nil {
+		return o, nil, false, err
+	}
+	var total int64
+	for _, l := range in.Lines {
+		total += int64(l.Quantity) * l.UnitPriceCents
+	}
+	id := uuid.New()
+	var sb strings.Builder
+	args := make([]any, 0, 16+8*len(in.Lines))
+	sb.WriteString(`WITH o AS (
+			INSERT INTO orders (tenant_id, id, channel_account_id, external_id, status, customer_name, customer_email,
+				ship_to, service_level, ship_by, placed_at, buyer_notes, currency, total_cents)
+			VALUES (?, ?, ?, ?, 'NEW', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT ON CONSTRAINT orders_external_key DO NOTHING
+			RETURNING *),
+		t AS (
+			INSERT INTO order_transitions (tenant_id, order_id, to_status, actor)
+			SELECT tenant_id, id, 'NEW', ?::text FROM o),
+		l AS (
+			INSERT INTO order_lines (tenant_id, id, order_id, line_no, channel_sku, channel_line_id, title,
+				product_id, quantity, unit_price_cents)
+			SELECT o.tenant_id, v.id, o.id, v.line_no, v.channel_sku, v.channel_line_id, v.title, v.product_id, v.quantity, v.price
+			FROM o, (VALUES `)
+	args = append(args, tenantID, id, in.ChannelAccountID, in.ExternalID, strings.TrimSpace(in.CustomerName),
+		in.CustomerEmail, string(shipTo), strings.TrimSpace(in.ServiceLevel), in.ShipBy, in.PlacedAt,
+		in.Notes, in.Currency, total, actor)
+	lines = make([]lineRow, len(in.Lines))
+	for i, l := range in.Lines {
+		lines[i] = lineRow{ID: uuid.New(), OrderID: id, LineNo: i + 1, ChannelSKU: l.ChannelSKU, ChannelLineID: l.ChannelLineID,
+			Title: l.Title, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
+		if p, ok := products[l.ChannelSKU]; ok {
+			lines[i].ProductID, lines[i].SKU, lines[i].ProductName, lines[i].BinLocation = &p.ID, &p.SKU, &p.Name, &p.BinLocation
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?::uuid, ?::integer, ?::text, ?::text, ?::text, ?::uuid, ?::integer, ?::bigint)")
+		args = append(args, lines[i].ID, i+1, l.ChannelSKU, l.ChannelLineID, l.Title, lines[i].ProductID, l.Quantity, l.UnitPriceCents)
+	}
+	sb.WriteString(`) AS v (id, line_no, channel_sku, channel_line_id, title, product_id, quantity, price))
+		SELECT * FROM o`)
+	var rows []orderRow
+	if err := tx.Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
+		return o, nil, false, fmt.Errorf("orders: insert: %w", err)
+	}
+	if len(rows) == 0 {
+		existing, found, err := db.ID(tx, `SELECT id FROM orders WHERE tenant_id = ? AND channel_account_id = ? AND external_id = ?`,
+			tenantID, in.ChannelAccountID, in.ExternalID)
+		if err == nil && !found {
+			err = fmt.Errorf("orders: order %s of account %s neither inserted nor found", in.ExternalID, in.ChannelAccountID)
+		}
+		return orderRow{ID: existing}, nil, false, err
+	}
+	o = rows[0]
+	o.ChannelKind = kind
+	// The transition's time is the transaction's now(), like created_at.
+	o.transitions = []api.Transition{{To: string(domain.StatusNew), Actor: actor, At: o.CreatedAt}}
+	return o, lines, true, nil
 }
 
 func dedupe(xs []string) []string {

@@ -42,8 +42,8 @@ func (s *Service) Cancel(ctx context.Context, tenantID, id uuid.UUID, actor, rea
 			if err != nil {
 				return nil, err
 			}
-			w.change.Products = append(w.change.Products, released...)
-			w.change.Increased = append(w.change.Increased, released...)
+			w.moved(released...)
+			w.change.Increased = append(w.change.Increased, inventory.ProductIDs(released)...)
 		}
 		w.orderEvent("order.updated", &o)
 		return w.finish(tx, tenantID)
@@ -87,7 +87,7 @@ func (s *Service) Transition(ctx context.Context, tenantID, id uuid.UUID, to dom
 			if err != nil {
 				return nil, err
 			}
-			w.change.Products = append(w.change.Products, shipped...)
+			w.moved(shipped...)
 		}
 		w.orderEvent("order.updated", &o)
 		return w.finish(tx, tenantID)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/manifold-oms/manifold/shared/api"
 	"github.com/manifold-oms/manifold/shared/domain"
 )
 
@@ -33,6 +34,9 @@ type orderRow struct {
 	ClaimedAt        *time.Time         `gorm:"column:claimed_at"`
 	CreatedAt        time.Time          `gorm:"column:created_at"`
 	UpdatedAt        time.Time          `gorm:"column:updated_at"`
+
+	// transitions are the ones this transaction recorded, in order.
+	transitions []api.Transition `gorm:"-"`
 }
 
 // lineRow is a row of order_lines joined with its product and allocation.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -51,7 +52,17 @@ type OrderEvent struct {
 // work collects what a transaction changed, to report after it commits.
 type work struct {
 	change inventory.Change
+	known  inventory.Known
 	events []realtime.NewEvent
+}
+
+// moved records stock the transaction moved, with the figures it left.
+func (w *work) moved(figs ...inventory.Figures) {
+	if w.known == nil {
+		w.known = inventory.Known{}
+	}
+	w.known.Add(figs...)
+	w.change.Products = append(w.change.Products, inventory.ProductIDs(figs)...)
 }
 
 func (w *work) orderEvent(typ string, o *orderRow) {
@@ -67,7 +78,7 @@ func (w *work) orderEvent(typ string, o *orderRow) {
 
 // finish appends the transaction's events; call it last inside the transaction.
 func (w *work) finish(tx *gorm.DB, tenantID uuid.UUID) ([]api.Event, error) {
-	return inventory.StockEventsTx(tx, tenantID, w.change.Products, w.events...)
+	return inventory.StockEventsTx(tx, tenantID, w.change.Products, w.known, w.events...)
 }
 
 // setStatus moves an order to a new status, checking the lifecycle and
@@ -82,31 +93,35 @@ func setStatus(tx *gorm.DB, tenantID uuid.UUID, o *orderRow, to domain.OrderStat
 	} else {
 		holdDetail = ""
 	}
-	updates := map[string]any{"status": string(to), "hold_reason": hr, "hold_detail": holdDetail, "updated_at": gorm.Expr("now()")}
-	if to != domain.StatusPicking && o.Status == domain.StatusPicking && to == domain.StatusAllocated {
-		updates["claimed_by"], updates["claimed_at"] = nil, nil
-	}
-	if err := tx.Table("orders").Where("tenant_id = ? AND id = ?", tenantID, o.ID).Updates(updates).Error; err != nil {
-		return fmt.Errorf("orders: set status: %w", err)
-	}
-	if err := recordTransition(tx, tenantID, o.ID, string(o.Status), string(to), actor, reason); err != nil {
-		return err
-	}
-	o.Status, o.HoldReason, o.HoldDetail = to, hr, holdDetail
-	if _, ok := updates["claimed_by"]; ok {
-		o.ClaimedBy, o.ClaimedAt = nil, nil
-	}
-	return nil
-}
-
-func recordTransition(tx *gorm.DB, tenantID, orderID uuid.UUID, from, to, actor, reason string) error {
+	// An order leaving PICKING for ALLOCATED goes back to the queue unclaimed.
+	unclaim := o.Status == domain.StatusPicking && to == domain.StatusAllocated
 	var f *string
-	if from != "" {
+	if o.Status != "" {
+		from := string(o.Status)
 		f = &from
 	}
-	if err := tx.Exec(`INSERT INTO order_transitions (tenant_id, order_id, from_status, to_status, actor, reason)
-		VALUES (?, ?, ?, ?, ?, ?)`, tenantID, orderID, f, to, actor, reason).Error; err != nil {
-		return fmt.Errorf("orders: record transition: %w", err)
+	// One statement updates the order and records the transition.
+	var at []time.Time
+	res := tx.Raw(`WITH u AS (
+			UPDATE orders SET status = ?, hold_reason = ?, hold_detail = ?, updated_at = now(),
+				claimed_by = CASE WHEN ? THEN NULL ELSE claimed_by END,
+				claimed_at = CASE WHEN ? THEN NULL ELSE claimed_at END
+			WHERE tenant_id = ? AND id = ? RETURNING tenant_id, id)
+		INSERT INTO order_transitions (tenant_id, order_id, from_status, to_status, actor, reason)
+		SELECT tenant_id, id, ?::text, ?::text, ?::text, ?::text FROM u
+		RETURNING at`,
+		string(to), hr, holdDetail, unclaim, unclaim, tenantID, o.ID, f, string(to), actor, reason).Scan(&at)
+	if res.Error != nil {
+		return fmt.Errorf("orders: set status: %w", res.Error)
+	}
+	if len(at) != 1 {
+		return fmt.Errorf("orders: set status: order %s not found", o.ID)
+	}
+	o.transitions = append(o.transitions, api.Transition{From: string(o.Status), To: string(to), Actor: actor, Reason: reason, At: at[0]})
+	// updated_at and the transition's time are both the transaction's now().
+	o.Status, o.HoldReason, o.HoldDetail, o.UpdatedAt = to, hr, holdDetail, at[0]
+	if unclaim {
+		o.ClaimedBy, o.ClaimedAt = nil, nil
 	}
 	return nil
 }
@@ -118,11 +133,17 @@ func allocateOrder(tx *gorm.DB, tenantID uuid.UUID, o *orderRow, lines []lineRow
 	for _, l := range lines {
 		demand = append(demand, inventory.LineDemand{OrderID: o.ID, LineID: l.ID, ProductID: *l.ProductID, Quantity: l.Quantity})
 	}
-	short, touched, err := inventory.AllocateTx(tx, tenantID, actor, demand)
+	// The order is marked ALLOCATED before the stock rows are locked; a
+	// shortage rolls that back with the allocation.
+	from := *o
+	short, figs, err := inventory.AllocateTx(tx, tenantID, actor, demand, func() error {
+		return setStatus(tx, tenantID, o, domain.StatusAllocated, "", "", actor, "")
+	})
 	if err != nil {
 		return err
 	}
 	if len(short) > 0 {
+		*o = from
 		detail := "not enough stock: " + inventory.DescribeShortages(short)
 		if o.Status == domain.StatusOnHold {
 			// Still short: keep the hold, refresh what it says.
@@ -131,6 +152,6 @@ func allocateOrder(tx *gorm.DB, tenantID uuid.UUID, o *orderRow, lines []lineRow
 		}
 		return setStatus(tx, tenantID, o, domain.StatusOnHold, api.HoldShort, detail, actor, detail)
 	}
-	w.change.Products = append(w.change.Products, touched...)
-	return setStatus(tx, tenantID, o, domain.StatusAllocated, "", "", actor, "")
+	w.moved(figs...)
+	return nil
 }

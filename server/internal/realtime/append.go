@@ -78,44 +78,57 @@ func AppendAll(tx *gorm.DB, tenantID uuid.UUID, events ...NewEvent) ([]api.Event
 		payloads[i] = p
 	}
 
+	// The first batch reserves the seqs of all events and inserts its rows in
+	// the same statement: it takes the tenant's seq lock, so the fewer round
+	// trips between it and the commit, the less event-producing transactions
+	// of the tenant wait for each other.
 	n := int64(len(events))
-	var last []int64
-	if err := tx.Raw(`INSERT INTO tenant_event_seqs (tenant_id, seq) VALUES (?, ?)
-		ON CONFLICT (tenant_id) DO UPDATE SET seq = tenant_event_seqs.seq + EXCLUDED.seq
-		RETURNING seq`, tenantID, n).Scan(&last).Error; err != nil {
-		return nil, fmt.Errorf("realtime: reserve seq: %w", err)
-	}
-	if len(last) != 1 {
-		// Row-level security hides the row when tx is not scoped to tenantID.
-		return nil, fmt.Errorf("realtime: append: tenant %s is not visible in this transaction", tenantID)
-	}
-	first := last[0] - n + 1
-
 	out := make([]api.Event, 0, len(events))
+	var first int64
 	for start := 0; start < len(events); start += insertBatch {
 		end := min(start+insertBatch, len(events))
 		var sb strings.Builder
-		sb.WriteString(`INSERT INTO events (tenant_id, seq, type, data) VALUES `)
-		args := make([]any, 0, 4*(end-start))
+		args := make([]any, 0, 4+3*(end-start))
+		if start == 0 {
+			sb.WriteString(`WITH s AS (
+					INSERT INTO tenant_event_seqs (tenant_id, seq) VALUES (?, ?)
+					ON CONFLICT (tenant_id) DO UPDATE SET seq = tenant_event_seqs.seq + EXCLUDED.seq
+					RETURNING seq - ? AS base)
+				INSERT INTO events (tenant_id, seq, type, data)
+				SELECT ?::uuid, s.base + v.i, v.type, v.data::jsonb FROM s, (VALUES `)
+			args = append(args, tenantID, n, n, tenantID)
+		} else {
+			sb.WriteString(`INSERT INTO events (tenant_id, seq, type, data)
+				SELECT ?::uuid, ?::bigint + v.i, v.type, v.data::jsonb FROM (VALUES `)
+			args = append(args, tenantID, first-1)
+		}
 		for i := start; i < end; i++ {
 			if i > start {
 				sb.WriteByte(',')
 			}
-			sb.WriteString(`(?, ?, ?, ?::jsonb)`)
-			args = append(args, tenantID, first+int64(i), events[i].Type, string(payloads[i]))
+			sb.WriteString(`(?::bigint, ?::text, ?::text)`)
+			args = append(args, int64(i+1), events[i].Type, string(payloads[i]))
 		}
 		// The stored form is returned so a live event is byte-identical to
 		// its replay.
-		sb.WriteString(` RETURNING seq, type, data, created_at`)
+		sb.WriteString(`) AS v (i, type, data) RETURNING seq, type, data, created_at`)
 		var rows []eventRow
 		if err := tx.Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
-			return nil, fmt.Errorf("realtime: insert events: %w", err)
+			return nil, fmt.Errorf("realtime: append events: %w", err)
+		}
+		if start == 0 && len(rows) == 0 {
+			// Row-level security hides the seq row when tx is not scoped
+			// to tenantID, and with it every row to insert.
+			return nil, fmt.Errorf("realtime: append: tenant %s is not visible in this transaction", tenantID)
 		}
 		if len(rows) != end-start {
 			return nil, fmt.Errorf("realtime: insert events: %d of %d rows written", len(rows), end-start)
 		}
 		for _, r := range rows {
 			out = append(out, r.event())
+		}
+		if start == 0 {
+			first = slices.MinFunc(out, func(a, b api.Event) int { return cmp.Compare(a.Seq, b.Seq) }).Seq
 		}
 	}
 	slices.SortFunc(out, func(a, b api.Event) int { return cmp.Compare(a.Seq, b.Seq) })
