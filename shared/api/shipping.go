@@ -91,9 +91,15 @@ type CarrierAccount struct {
 	BaseURL  string `json:"base_url,omitempty"`
 	Enabled  bool   `json:"enabled"`
 	// Preference breaks price ties: lower wins.
-	Preference       int       `json:"preference"`
-	CredentialFields []string  `json:"credential_fields"`
-	CreatedAt        time.Time `json:"created_at"`
+	Preference       int      `json:"preference"`
+	CredentialFields []string `json:"credential_fields"`
+	// WebhookPath is, for providers that push tracking updates (EasyPost,
+	// Shippo), the path and query to register as the webhook URL after the
+	// server's public address. Its token authenticates the provider; for
+	// EasyPost, the secret given to the webhook goes in the webhook_secret
+	// credential as well.
+	WebhookPath string    `json:"webhook_path,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // CarrierAccountList is the tenant's carrier accounts.

@@ -20,17 +20,18 @@ import (
 func credentialsOwner(accountID uuid.UUID) string { return "carrier_account:" + accountID.String() }
 
 type accountRow struct {
-	ID          uuid.UUID
-	Provider    string
-	Name        string
-	BaseURL     string
-	Enabled     bool
-	Preference  int
-	Credentials []byte
-	CreatedAt   time.Time
+	ID           uuid.UUID
+	Provider     string
+	Name         string
+	BaseURL      string
+	Enabled      bool
+	Preference   int
+	Credentials  []byte
+	WebhookToken string
+	CreatedAt    time.Time
 }
 
-const accountColumns = `id, provider, name, base_url, enabled, preference, credentials, created_at`
+const accountColumns = `id, provider, name, base_url, enabled, preference, credentials, webhook_token, created_at`
 
 // account is an enabled carrier account ready to call.
 type account struct {
@@ -209,6 +210,9 @@ func (s *Service) accountToAPI(tenantID uuid.UUID, r accountRow) api.CarrierAcco
 			out.CredentialFields = append(out.CredentialFields, k)
 		}
 		sort.Strings(out.CredentialFields)
+	}
+	if _, ok := s.adapters[r.Provider].(carrier.WebhookReader); ok {
+		out.WebhookPath = WebhookPath(r.Provider, r.ID, r.WebhookToken)
 	}
 	return out
 }

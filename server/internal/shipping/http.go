@@ -1,6 +1,7 @@
 package shipping
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -296,4 +297,22 @@ func (h *Handlers) PutSettings(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(st)
+}
+
+// Webhook answers POST /webhooks/carriers/{provider}/{account}?token= with
+// 200 and what was done. It needs no signed-in user: the account's token in
+// the URL, and the provider's signature where it has one, are checked over
+// the raw body before anything is read or stored (401 when missing or
+// wrong); an address that is no account's webhook is 404.
+func (h *Handlers) Webhook(c *fiber.Ctx) error {
+	header := http.Header{}
+	c.Request().Header.VisitAll(func(k, v []byte) { header.Add(string(k), string(v)) })
+	reply, err := h.svc.ReceiveWebhook(c.UserContext(), WebhookDelivery{
+		Provider: c.Params("provider"), AccountID: c.Params("account"), Token: c.Query("token"),
+		Header: header, Body: append([]byte(nil), c.Body()...),
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(reply)
 }

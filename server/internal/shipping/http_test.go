@@ -32,6 +32,8 @@ func errorStatus(c *fiber.Ctx, err error) error {
 		status, code = http.StatusUnsupportedMediaType, api.CodeUnsupportedType
 	case ok && e.Kind == apperr.KindInvalid:
 		status, code = http.StatusBadRequest, api.CodeValidation
+	case ok && e.Kind == apperr.KindUnauthenticated:
+		status, code = http.StatusUnauthorized, api.CodeUnauthenticated
 	case ok && e.Kind == apperr.KindNotFound:
 		status, code = http.StatusNotFound, api.CodeNotFound
 	case ok && e.Kind == apperr.KindConflict:

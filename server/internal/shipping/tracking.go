@@ -42,83 +42,103 @@ func withCarrier(status string) bool {
 // ApplyTracking records a parcel's carrier events. The first acceptance or
 // pickup scan ships the order (its stock is consumed) and sends the tracking
 // back to the channel the order came from, once; a delivery scan delivers
-// the order. Applying the same events again changes nothing.
+// the order. Applying the same events again changes nothing, and applying
+// older events after newer ones moves nothing backwards. The tracking poll
+// and the carriers' webhooks both come through here.
 func (s *Service) ApplyTracking(ctx context.Context, tenantID, shipmentID uuid.UUID, t carrier.Tracking) error {
 	err := s.db.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
-		r, err := shipmentTx(tx, tenantID, shipmentID, true)
-		if err != nil {
-			return err
-		}
-		switch r.Status {
-		case api.ShipmentLabeled, api.ShipmentShipped, api.ShipmentException, api.ShipmentDelivered:
-		default:
-			return apperr.Conflict("shipment %s is %s; it has no parcel to track", r.ID, r.Status)
-		}
-		if t.TrackingNumber != "" && !strings.EqualFold(t.TrackingNumber, r.TrackingNumber) {
-			return apperr.Invalid("tracking %s is not shipment %s's parcel (%s)", t.TrackingNumber, r.ID, r.TrackingNumber)
-		}
-		for _, e := range t.Events {
-			if e.At.IsZero() || e.Status == "" {
-				continue
-			}
-			if err := tx.Exec(`INSERT INTO tracking_events (tenant_id, shipment_id, at, status, code, description, location)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, shipment_id, at, status, code) DO NOTHING`,
-				tenantID, r.ID, e.At.UTC(), e.Status, e.Code, e.Description, e.Location).Error; err != nil {
-				return fmt.Errorf("shipping: record tracking event: %w", err)
-			}
-		}
-		// The state follows from every event recorded, whatever order the
-		// carrier sent them in.
-		var agg struct {
-			AcceptedAt  *time.Time
-			DeliveredAt *time.Time
-			Latest      string
-		}
-		if err := tx.Raw(`SELECT
-				min(at) FILTER (WHERE status IN ?) AS accepted_at,
-				min(at) FILTER (WHERE status = ?) AS delivered_at,
-				(SELECT status FROM tracking_events WHERE tenant_id = ? AND shipment_id = ? ORDER BY at DESC, id DESC LIMIT 1) AS latest
-			FROM tracking_events WHERE tenant_id = ? AND shipment_id = ?`,
-			[]string{carrier.StatusAccepted, carrier.StatusInTransit, carrier.StatusOutForDel, carrier.StatusDelivered, carrier.StatusReturned},
-			carrier.StatusDelivered, tenantID, r.ID, tenantID, r.ID).Scan(&agg).Error; err != nil {
-			return fmt.Errorf("shipping: tracking summary: %w", err)
-		}
-		now := s.now()
-		latest := agg.Latest
-		if t.Status != "" {
-			latest = t.Status
-		}
-		accepted := earliest(r.AcceptedAt, agg.AcceptedAt)
-		if accepted == nil && withCarrier(t.Status) {
-			accepted = &now
-		}
-		delivered := earliest(r.DeliveredAt, agg.DeliveredAt)
-		if delivered == nil && t.Status == carrier.StatusDelivered {
-			delivered = &now
-		}
-		status := api.ShipmentLabeled
-		switch {
-		case delivered != nil:
-			status = api.ShipmentDelivered
-		case latest == carrier.StatusException || latest == carrier.StatusReturned:
-			status = api.ShipmentException
-		case accepted != nil:
-			status = api.ShipmentShipped
-		}
-		var eta *time.Time
-		if t.EstimatedDelivery != nil {
-			d := t.EstimatedDelivery.Time()
-			eta = &d
-		}
-		return tx.Exec(`UPDATE shipments SET status = ?, tracking_status = ?, accepted_at = ?, delivered_at = ?,
-				estimated_delivery = coalesce(?, estimated_delivery), last_tracked_at = ?, track_error = '',
-				possible_lost_at = CASE WHEN ?::timestamptz IS NULL THEN possible_lost_at END, updated_at = now()
-			WHERE tenant_id = ? AND id = ?`, status, latest, accepted, delivered, eta, now, accepted, tenantID, r.ID).Error
+		return s.applyTrackingTx(tx, tenantID, shipmentID, t)
 	})
 	if err != nil {
 		return wrap(err, "apply tracking")
 	}
 	return s.converge(ctx, tenantID, shipmentID)
+}
+
+// applyTrackingTx records the events and sets the shipment's state from
+// every event recorded so far; converge then brings the order in line.
+func (s *Service) applyTrackingTx(tx *gorm.DB, tenantID, shipmentID uuid.UUID, t carrier.Tracking) error {
+	r, err := shipmentTx(tx, tenantID, shipmentID, true)
+	if err != nil {
+		return err
+	}
+	switch r.Status {
+	case api.ShipmentLabeled, api.ShipmentShipped, api.ShipmentException, api.ShipmentDelivered:
+	default:
+		return apperr.Conflict("shipment %s is %s; it has no parcel to track", r.ID, r.Status)
+	}
+	if t.TrackingNumber != "" && !strings.EqualFold(t.TrackingNumber, r.TrackingNumber) {
+		return apperr.Invalid("tracking %s is not shipment %s's parcel (%s)", t.TrackingNumber, r.ID, r.TrackingNumber)
+	}
+	var newest time.Time
+	for _, e := range t.Events {
+		if e.At.IsZero() || e.Status == "" {
+			continue
+		}
+		if e.At.After(newest) {
+			newest = e.At
+		}
+		if err := tx.Exec(`INSERT INTO tracking_events (tenant_id, shipment_id, at, status, code, description, location)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, shipment_id, at, status, code) DO NOTHING`,
+			tenantID, r.ID, e.At.UTC(), e.Status, e.Code, e.Description, e.Location).Error; err != nil {
+			return fmt.Errorf("shipping: record tracking event: %w", err)
+		}
+	}
+	// The state follows from every event recorded, whatever order the
+	// carrier sent them in: a webhook delayed or retried after a newer one
+	// adds its events and changes nothing else.
+	var agg struct {
+		AcceptedAt  *time.Time
+		DeliveredAt *time.Time
+		LatestAt    *time.Time
+		Latest      string
+	}
+	if err := tx.Raw(`SELECT
+			min(at) FILTER (WHERE status IN ?) AS accepted_at,
+			min(at) FILTER (WHERE status = ?) AS delivered_at,
+			max(at) AS latest_at,
+			(SELECT status FROM tracking_events WHERE tenant_id = ? AND shipment_id = ? ORDER BY at DESC, id DESC LIMIT 1) AS latest
+		FROM tracking_events WHERE tenant_id = ? AND shipment_id = ?`,
+		[]string{carrier.StatusAccepted, carrier.StatusInTransit, carrier.StatusOutForDel, carrier.StatusDelivered, carrier.StatusReturned},
+		carrier.StatusDelivered, tenantID, r.ID, tenantID, r.ID).Scan(&agg).Error; err != nil {
+		return fmt.Errorf("shipping: tracking summary: %w", err)
+	}
+	now := s.now()
+	// The carrier's overall status counts only for parcels it reports no
+	// scans of; otherwise the newest scan recorded speaks.
+	latest := agg.Latest
+	if latest == "" {
+		latest = t.Status
+	}
+	accepted := earliest(r.AcceptedAt, agg.AcceptedAt)
+	if accepted == nil && withCarrier(t.Status) {
+		accepted = &now
+	}
+	delivered := earliest(r.DeliveredAt, agg.DeliveredAt)
+	if delivered == nil && t.Status == carrier.StatusDelivered {
+		delivered = &now
+	}
+	status := api.ShipmentLabeled
+	switch {
+	case delivered != nil:
+		status = api.ShipmentDelivered
+	case latest == carrier.StatusException || latest == carrier.StatusReturned:
+		status = api.ShipmentException
+	case accepted != nil:
+		status = api.ShipmentShipped
+	}
+	// An estimate comes with the tracking it belongs to: one older than the
+	// newest scan recorded is stale and keeps the current estimate.
+	var eta *time.Time
+	stale := !newest.IsZero() && agg.LatestAt != nil && newest.Before(*agg.LatestAt)
+	if t.EstimatedDelivery != nil && !stale {
+		d := t.EstimatedDelivery.Time()
+		eta = &d
+	}
+	return tx.Exec(`UPDATE shipments SET status = ?, tracking_status = ?, accepted_at = ?, delivered_at = ?,
+			estimated_delivery = coalesce(?, estimated_delivery), last_tracked_at = ?, track_error = '',
+			possible_lost_at = CASE WHEN ?::timestamptz IS NULL THEN possible_lost_at END, updated_at = now()
+		WHERE tenant_id = ? AND id = ?`, status, latest, accepted, delivered, eta, now, accepted, tenantID, r.ID).Error
 }
 
 func earliest(a, b *time.Time) *time.Time {
@@ -206,8 +226,9 @@ func (s *Service) syncBackOnce(ctx context.Context, tenantID uuid.UUID, r shipme
 }
 
 // TrackTenant polls the carriers for the tenant's parcels whose tracking is
-// stale, applies what they say, and flags parcels never accepted. It returns
-// how many parcels it asked about.
+// stale (webhooks keep it fresh where the provider sends them), applies
+// what they say, flags parcels never accepted and forgets old webhook
+// deliveries. It returns how many parcels it asked about.
 func (s *Service) TrackTenant(ctx context.Context, tenantID uuid.UUID) (int, error) {
 	type due struct {
 		ID               uuid.UUID
@@ -265,6 +286,9 @@ func (s *Service) TrackTenant(ctx context.Context, tenantID uuid.UUID) (int, err
 		}
 	}
 	if _, err := s.FlagPossibleLost(ctx, tenantID); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.purgeDeliveries(ctx, tenantID); err != nil {
 		errs = append(errs, err)
 	}
 	return len(rows), errors.Join(errs...)

@@ -180,3 +180,36 @@ func TestPossibleLostCountsFromTheTenderDate(t *testing.T) {
 		t.Fatalf("flagged %d parcels 24.5 hours into their tender date", n)
 	}
 }
+
+// Tracking applied out of order — a delayed webhook, a slow poll — adds
+// its events and moves nothing back: the newest scan decides the state.
+func TestOlderTrackingDoesNotMoveTheShipmentBack(t *testing.T) {
+	f := newFixture(t)
+	sh := f.labeled("SecondDay")
+	accepted := event(tuesday.Add(5*time.Hour), carrier.StatusAccepted, "03")
+	problem := event(tuesday.Add(30*time.Hour), carrier.StatusException, "X1")
+	newer := carrier.Tracking{TrackingNumber: sh.TrackingNumber, Status: carrier.StatusException, EstimatedDelivery: date("2026-12-07"),
+		Events: []carrier.TrackingEvent{accepted, problem}}
+	older := carrier.Tracking{TrackingNumber: sh.TrackingNumber, Status: carrier.StatusAccepted, EstimatedDelivery: date("2026-12-03"),
+		Events: []carrier.TrackingEvent{accepted}}
+	for _, tr := range []carrier.Tracking{newer, older} {
+		if err := f.svc.ApplyTracking(f.ctx, f.tenant, sid(sh), tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := f.svc.GetShipment(f.ctx, f.tenant, sid(sh))
+	if got.Status != api.ShipmentException || got.TrackingStatus != carrier.StatusException || got.EstimatedDelivery != "2026-12-07" ||
+		got.AcceptedAt == nil || !got.AcceptedAt.Equal(accepted.At) || len(got.Events) != 2 {
+		t.Fatalf("shipment after the older tracking: status %s, tracking %s, estimate %s, accepted %v, %d events",
+			got.Status, got.TrackingStatus, got.EstimatedDelivery, got.AcceptedAt, len(got.Events))
+	}
+	// A newer scan still moves it on.
+	moving := event(tuesday.Add(40*time.Hour), carrier.StatusInTransit, "T2")
+	if err := f.svc.ApplyTracking(f.ctx, f.tenant, sid(sh), carrier.Tracking{TrackingNumber: sh.TrackingNumber,
+		Status: carrier.StatusInTransit, Events: []carrier.TrackingEvent{accepted, problem, moving}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.svc.GetShipment(f.ctx, f.tenant, sid(sh)); got.Status != api.ShipmentShipped || got.TrackingStatus != carrier.StatusInTransit {
+		t.Fatalf("after a newer scan: %s %s", got.Status, got.TrackingStatus)
+	}
+}

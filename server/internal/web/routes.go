@@ -5,6 +5,7 @@ import (
 
 	"github.com/manifold-oms/manifold/server/internal/authz"
 	"github.com/manifold-oms/manifold/server/internal/channel"
+	"github.com/manifold-oms/manifold/server/internal/shipping"
 	"github.com/manifold-oms/manifold/shared/api"
 )
 
@@ -165,6 +166,11 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: v + "/orders/:id/shipment-confirmations", Access: permitted, Perm: perm(authz.ObjOrders, authz.Read), Handler: d.Confirmations.List,
 			Doc: Doc{Summary: "Tracking sent back to the order's channel, with the channel's refusal verbatim", Tag: "orders",
 				Response: channel.ShipmentConfirmationList{}}},
+		// Before the marketplace webhooks, whose pattern matches this path too.
+		{Method: "POST", Path: "/webhooks/carriers/:provider/:account", Access: public, Handler: d.Shipping.Webhook,
+			Doc: Doc{Summary: "Carrier tracking events (EasyPost tracker.updated, Shippo track_updated); the URL's token and the provider's signature are checked before the body is read", Tag: "shipping",
+				Request: map[string]any{}, Response: shipping.WebhookReply{},
+				Query: []QueryParam{{Name: "token", Required: true, Description: "the account's webhook token, as in its webhook_path"}}}},
 		{Method: "POST", Path: "/webhooks/:kind/:account/:token", Access: public, Handler: d.Webhooks.Receive,
 			Doc: Doc{Summary: "Marketplace order events; the signature is verified over the raw body before anything is parsed", Tag: "channels",
 				Request: map[string]any{}, Response: channel.WebhookReply{}, Status: 202}},

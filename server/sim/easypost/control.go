@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/manifold-oms/manifold/server/sim/carrierscript"
+	"github.com/manifold-oms/manifold/server/sim/outbox"
 )
 
 // The control API, JSON under /_sim/:
@@ -19,8 +20,10 @@ import (
 //	GET    /_sim/labels                       → labels bought, refunds included
 //	POST   /_sim/tracking/{code}/advance      {"status":"accepted"|"in_transit"|"out_for_delivery"|"delivered"} → 204
 //	POST   /_sim/tick                         → 204, records due scans and sends their webhooks
-//	PUT    /_sim/webhook                      {"url","secret"} → 204
-//	GET    /_sim/webhook/events               → webhooks sent
+//	PUT    /_sim/webhook                      {"url","secret","mode":"normal"|"duplicate"|"out_of_order"} → 204
+//	POST   /_sim/webhook/flush                → {"sent":N}, the events held in out_of_order mode, newest first
+//	GET    /_sim/webhook/events               → webhook deliveries attempted, with the receiver's answers
+//	POST   /_sim/webhook/events/{id}/redeliver → 204, the event sent again byte for byte
 //	GET    /_sim/manifests                    → scan forms
 //
 // Errors are {"error": "..."} with status 400.
@@ -83,17 +86,32 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 	})
 	m.HandleFunc("PUT /_sim/webhook", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
-			URL    string `json:"url"`
-			Secret string `json:"secret"`
+			URL    string      `json:"url"`
+			Secret string      `json:"secret"`
+			Mode   outbox.Mode `json:"mode"`
 		}
 		if !ctlDecode(w, r, &req) {
+			return
+		}
+		if err := s.SetDeliveryMode(req.Mode); err != nil {
+			ctlError(w, err.Error())
 			return
 		}
 		s.SetWebhook(req.URL, req.Secret)
 		w.WriteHeader(http.StatusNoContent)
 	})
+	m.HandleFunc("POST /_sim/webhook/flush", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]int{"sent": s.FlushWebhooks()})
+	})
 	m.HandleFunc("GET /_sim/webhook/events", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Events())
+	})
+	m.HandleFunc("POST /_sim/webhook/events/{id}/redeliver", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.Redeliver(r.PathValue("id")); err != nil {
+			ctlError(w, err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	})
 	m.HandleFunc("GET /_sim/manifests", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.ScanForms())

@@ -4,15 +4,16 @@
 // per-carrier rating failures reported in messages[] next to the other
 // carriers' rates, purchase of a rate, label files served at URLs on the
 // simulator (PNG, PDF or ZPL, converted on request), refunds, trackers
-// whose tracking_details progress with the simulator's clock and that can
-// be announced by signed tracker.updated webhooks, and USPS scan forms.
+// whose tracking_details progress with the simulator's clock and are
+// announced by tracker.updated webhooks signed as EasyPost signs them
+// (delivered once, twice, or out of order), and USPS scan forms.
 // Errors use EasyPost's {"error":{"code","message","errors":[{field,
 // message}]}} envelope. A carrierscript.Provider fixes the rating call's
 // latency, failure mode and quotes.
 //
 // A control API under /_sim/ sets the script, injects faults, makes a
-// carrier fail, advances a parcel's tracking and lists shipments, labels,
-// refunds and scan forms.
+// carrier fail, advances a parcel's tracking, points and tunes webhooks
+// and lists shipments, labels, refunds, scan forms and webhooks sent.
 package easypost
 
 import (
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/manifold-oms/manifold/server/sim/carrierscript"
+	"github.com/manifold-oms/manifold/server/sim/outbox"
 )
 
 // Defaults of the simulated account.
@@ -94,7 +96,7 @@ type Server struct {
 	formOrder []*scanForm
 	files     map[string]file
 	webhook   webhookTarget
-	events    []SentEvent
+	hooks     *outbox.Outbox
 	seq       int
 	calls     map[string]int
 }
@@ -128,6 +130,7 @@ func New(opts Options) *Server {
 		byCode: map[string]*tracker{}, forms: map[string]*scanForm{}, files: map[string]file{},
 		webhook: webhookTarget{url: opts.WebhookURL, secret: opts.WebhookSecret}, calls: map[string]int{},
 	}
+	s.hooks = outbox.New(opts.WebhookClient, s.now)
 	for _, c := range opts.FailingCarriers {
 		s.failing[carrierName(c)] = true
 	}

@@ -1,6 +1,9 @@
 package easypost
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -165,5 +168,104 @@ func TestControlScript(t *testing.T) {
 	a := f.do("POST", "/v2/shipments", DefaultAPIKey, shipmentBody)
 	if !strings.Contains(a.body, `"rate":"7.77"`) || strings.Contains(a.body, `"carrier":"UPS"`) {
 		t.Errorf("scripted shipment %s", a.body)
+	}
+}
+
+// recorder is a webhook receiver that keeps what it was sent.
+type recorder struct {
+	mu         sync.Mutex
+	bodies     []string
+	signatures []string
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.bodies, r.signatures = append(r.bodies, string(b)), append(r.signatures, req.Header.Get(SignatureHeader))
+	r.mu.Unlock()
+}
+
+func (r *recorder) received() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.bodies...)
+}
+
+// Webhooks through the control API: signed as EasyPost signs them,
+// delivered twice, held and released newest first, redelivered.
+func TestWebhooksThroughTheControlAPI(t *testing.T) {
+	f := newFixture(t, Options{})
+	rec := &recorder{}
+	recv := httptest.NewServer(rec)
+	t.Cleanup(recv.Close)
+	const secret = "s\u00e9cret" // signed as "se" + U+0301 + "cret"
+	if a := f.do("PUT", "/_sim/webhook", "", `{"url":"`+recv.URL+`","secret":"`+secret+`","mode":"duplicate"}`); a.status != 204 {
+		t.Fatalf("webhook: %d %s", a.status, a.body)
+	}
+	a := f.do("POST", "/v2/shipments", DefaultAPIKey, shipmentBody)
+	var sh struct {
+		ID    string     `json:"id"`
+		Rates []rateJSON `json:"rates"`
+	}
+	if json.Unmarshal([]byte(a.body), &sh) != nil || len(sh.Rates) == 0 {
+		t.Fatalf("create: %d %s", a.status, a.body)
+	}
+	var bought struct {
+		TrackingCode string `json:"tracking_code"`
+	}
+	if b := f.do("POST", "/v2/shipments/"+sh.ID+"/buy", DefaultAPIKey, fmt.Sprintf(`{"rate":{"id":%q}}`, sh.Rates[0].ID)); json.Unmarshal([]byte(b.body), &bought) != nil {
+		t.Fatalf("buy: %d %s", b.status, b.body)
+	}
+	if a := f.do("POST", "/_sim/tracking/"+bought.TrackingCode+"/advance", "", `{"status":"accepted"}`); a.status != 204 {
+		t.Fatalf("advance: %d %s", a.status, a.body)
+	}
+	got := rec.received()
+	var ev struct {
+		Object      string `json:"object"`
+		ID          string `json:"id"`
+		Description string `json:"description"`
+		Result      struct {
+			TrackingCode string `json:"tracking_code"`
+			StatusDetail string `json:"status_detail"`
+		} `json:"result"`
+	}
+	if len(got) != 2 || got[0] != got[1] || json.Unmarshal([]byte(got[0]), &ev) != nil || ev.Object != "Event" ||
+		ev.Description != "tracker.updated" || ev.Result.TrackingCode != bought.TrackingCode || ev.Result.StatusDetail != "received_at_origin_facility" {
+		t.Fatalf("duplicate mode sent %d: %q", len(got), got)
+	}
+	mac := hmac.New(sha256.New, []byte("se\u0301cret"))
+	mac.Write([]byte(got[0]))
+	if want := "hmac-sha256-hex=" + hex.EncodeToString(mac.Sum(nil)); rec.signatures[0] != want {
+		t.Fatalf("signature %q, want %q", rec.signatures[0], want)
+	}
+	if a := f.do("POST", "/_sim/webhook/events/"+ev.ID+"/redeliver", "", ""); a.status != 204 || len(rec.received()) != 3 || rec.received()[2] != got[0] {
+		t.Fatalf("redeliver: %d, %d webhooks", a.status, len(rec.received()))
+	}
+
+	if a := f.do("PUT", "/_sim/webhook", "", `{"url":"`+recv.URL+`","secret":"`+secret+`","mode":"out_of_order"}`); a.status != 204 {
+		t.Fatalf("webhook: %d %s", a.status, a.body)
+	}
+	// A transit scan is a new detail with the same status: announced too.
+	for _, st := range []string{"in_transit", "delivered"} {
+		if a := f.do("POST", "/_sim/tracking/"+bought.TrackingCode+"/advance", "", `{"status":"`+st+`"}`); a.status != 204 {
+			t.Fatalf("advance %s: %d %s", st, a.status, a.body)
+		}
+	}
+	if n := len(rec.received()); n != 3 {
+		t.Fatalf("out-of-order mode sent %d at once", n-3)
+	}
+	if a := f.do("POST", "/_sim/webhook/flush", "", ""); !strings.Contains(a.body, `"sent":2`) {
+		t.Fatalf("flush: %d %s", a.status, a.body)
+	}
+	got = rec.received()
+	if len(got) != 5 || !strings.Contains(got[3], `"status":"delivered"`) || !strings.Contains(got[4], `"status_detail":"departed_facility"`) {
+		t.Fatalf("flushed, newest first: %q", got[3:])
+	}
+	var attempts []struct {
+		ID       string `json:"id"`
+		Response int    `json:"response"`
+	}
+	if a := f.do("GET", "/_sim/webhook/events", "", ""); json.Unmarshal([]byte(a.body), &attempts) != nil || len(attempts) != 5 || attempts[4].Response != 200 {
+		t.Fatalf("events: %s", a.body)
 	}
 }

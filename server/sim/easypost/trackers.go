@@ -80,8 +80,10 @@ type tracker struct {
 	// numbers stay "unknown".
 	known    bool
 	refunded bool
-	// announced is the status the last webhook (or purchase) reported.
-	announced string
+	// announced is the status, and announcedStage the stage, the last
+	// webhook (or the purchase) reported.
+	announced      string
+	announcedStage int
 }
 
 func (t *tracker) status() string {
@@ -238,12 +240,12 @@ func (s *Server) Advance(trackingCode, status string) error {
 	t.track.advance(target, s.now())
 	pending := s.collectUpdates([]*tracker{t})
 	s.mu.Unlock()
-	s.deliver(pending)
+	s.hooks.Post(pending...)
 	return nil
 }
 
 // Tick records every scan due by the simulator's clock and announces the
-// trackers whose status changed.
+// trackers with new tracking details.
 func (s *Server) Tick() {
 	s.mu.Lock()
 	var all []*tracker
@@ -253,5 +255,5 @@ func (s *Server) Tick() {
 	}
 	pending := s.collectUpdates(all)
 	s.mu.Unlock()
-	s.deliver(pending)
+	s.hooks.Post(pending...)
 }

@@ -1,24 +1,30 @@
 package easypost
 
 import (
-	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/manifold-oms/manifold/server/sim/outbox"
 )
 
-// SignatureHeader carries the HMAC-SHA256 of a webhook body, keyed by the
-// webhook's secret, as "hmac-sha256-hex=<hex>" (EasyPost normalizes the
-// secret to Unicode NFKD first; ASCII secrets are unchanged by that).
+// SignatureHeader carries the HMAC-SHA256 of a webhook body as
+// "hmac-sha256-hex=<hex>".
 const SignatureHeader = "X-Hmac-Signature"
 
-// Sign returns the X-Hmac-Signature value of a webhook body.
+// userAgent is what EasyPost's webhook deliveries identify as.
+const userAgent = "EasyPost WebHook Agent 1.0"
+
+// Sign returns the X-Hmac-Signature value of a webhook body. As EasyPost
+// does, the HMAC is keyed by the webhook secret normalized to Unicode NFKD:
+// "café" typed with a composed "é" keys as "cafe" followed by U+0301.
 func Sign(body []byte, secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
+	m := hmac.New(sha256.New, []byte(norm.NFKD.String(secret)))
 	m.Write(body)
 	return "hmac-sha256-hex=" + hex.EncodeToString(m.Sum(nil))
 }
@@ -27,42 +33,42 @@ type webhookTarget struct {
 	url, secret string
 }
 
-// SetWebhook makes tracker updates go to url, signed with secret; an empty
-// url stops them.
+// SetWebhook makes tracker updates go to url, signed with secret (unsigned
+// when empty); an empty url stops them.
 func (s *Server) SetWebhook(url, secret string) {
 	s.mu.Lock()
 	s.webhook = webhookTarget{url: url, secret: secret}
 	s.mu.Unlock()
 }
 
-// SentEvent is a webhook the simulator delivered (or tried to).
-type SentEvent struct {
-	ID          string `json:"id"`
-	Description string `json:"description"`
-	TrackerID   string `json:"tracker_id"`
-	Status      string `json:"status"`
-	// Response is the receiver's HTTP status; Error says why there was none.
-	Response int    `json:"response,omitempty"`
-	Error    string `json:"error,omitempty"`
-}
+// SetDeliveryMode chooses how webhooks are delivered: outbox.Normal,
+// outbox.Duplicate (each event twice) or outbox.OutOfOrder (held until
+// FlushWebhooks, then newest first).
+func (s *Server) SetDeliveryMode(m outbox.Mode) error { return s.hooks.SetMode(m) }
 
-type pendingEvent struct {
-	event  SentEvent
-	body   []byte
-	target webhookTarget
-}
+// FlushWebhooks sends the events held in out-of-order mode, newest first,
+// and returns how many it sent.
+func (s *Server) FlushWebhooks() int { return s.hooks.Flush() }
 
-// collectUpdates builds a tracker.updated event for every tracker whose
-// status differs from the last one announced. Callers hold s.mu.
-func (s *Server) collectUpdates(ts []*tracker) []pendingEvent {
-	var out []pendingEvent
+// Redeliver sends an event sent before again, byte for byte with its
+// signature, as EasyPost's retry of an unacknowledged delivery does.
+func (s *Server) Redeliver(eventID string) error { return s.hooks.Redeliver(eventID) }
+
+// Events lists the webhook deliveries attempted, oldest first: one per
+// delivery, so a duplicated or redelivered event appears more than once.
+func (s *Server) Events() []outbox.Attempt { return s.hooks.Attempts() }
+
+// collectUpdates builds a tracker.updated event for every tracker with
+// tracking details not announced yet. Callers hold s.mu and post the
+// result after releasing it.
+func (s *Server) collectUpdates(ts []*tracker) []outbox.Message {
+	var out []outbox.Message
 	for _, t := range ts {
-		st := t.status()
-		if !t.known || st == t.announced {
+		if !t.known || t.track.reached == t.announcedStage {
 			continue
 		}
 		prev := t.announced
-		t.announced = st
+		t.announced, t.announcedStage = t.status(), t.track.reached
 		if s.webhook.url == "" {
 			continue
 		}
@@ -74,42 +80,12 @@ func (s *Server) collectUpdates(ts []*tracker) []pendingEvent {
 			"status": "pending", "pending_urls": []string{s.webhook.url}, "completed_urls": []string{},
 			"created_at": now, "updated_at": now,
 		})
-		out = append(out, pendingEvent{event: SentEvent{ID: id, Description: "tracker.updated", TrackerID: t.ID, Status: st},
-			body: body, target: s.webhook})
+		h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {userAgent}}
+		if s.webhook.secret != "" {
+			h.Set(SignatureHeader, Sign(body, s.webhook.secret))
+		}
+		out = append(out, outbox.Message{ID: id, Event: "tracker.updated", Subject: t.Code, Status: t.announced,
+			URL: s.webhook.url, Header: h, Body: body})
 	}
 	return out
-}
-
-// deliver posts events, in order, and records the outcome.
-func (s *Server) deliver(events []pendingEvent) {
-	for _, e := range events {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.target.url, bytes.NewReader(e.body))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("User-Agent", "EasyPost WebHook Agent 1.0")
-			if e.target.secret != "" {
-				req.Header.Set(SignatureHeader, Sign(e.body, e.target.secret))
-			}
-			var resp *http.Response
-			if resp, err = s.opts.WebhookClient.Do(req); err == nil {
-				e.event.Response = resp.StatusCode
-				resp.Body.Close()
-			}
-		}
-		cancel()
-		if err != nil {
-			e.event.Error = err.Error()
-		}
-		s.mu.Lock()
-		s.events = append(s.events, e.event)
-		s.mu.Unlock()
-	}
-}
-
-// Events lists the webhooks sent, oldest first.
-func (s *Server) Events() []SentEvent {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]SentEvent(nil), s.events...)
 }

@@ -4,14 +4,15 @@
 // per-carrier failures in messages[], address validation results),
 // transactions that buy a rate and serve the label at a URL on the
 // simulator (ZPLII, PDF_4x6, PNG), refunds, tracking by carrier and number
-// that progresses with the simulator's clock, and manifests made
-// asynchronously. Errors are Shippo's {title, detail} bodies (401 and 429
+// that progresses with the simulator's clock and is announced by
+// track_updated webhooks (delivered once, twice, or out of order), and
+// manifests made asynchronously. Errors are Shippo's {title, detail} bodies (401 and 429
 // {detail}). A carrierscript.Provider fixes the rating call's latency,
 // failure mode and quotes.
 //
 // A control API under /_sim/ sets the script, injects faults, makes a
-// carrier fail, advances a parcel's tracking and lists transactions and
-// manifests.
+// carrier fail, advances a parcel's tracking, points and tunes webhooks
+// and lists transactions, manifests and webhooks sent.
 package shippo
 
 import (
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/manifold-oms/manifold/server/sim/carrierscript"
+	"github.com/manifold-oms/manifold/server/sim/outbox"
 )
 
 // Defaults of the simulated account.
@@ -69,6 +71,11 @@ type Options struct {
 	RejectZIP string
 	// RetryAfter is the Retry-After of throttled answers (default 60 s).
 	RetryAfter time.Duration
+	// WebhookURL receives track_updated events when Tick or Advance moves
+	// a parcel; the receiver's token goes in its query string.
+	WebhookURL string
+	// WebhookClient sends webhooks (a 5-second client when nil).
+	WebhookClient *http.Client
 }
 
 // Server is a simulated Shippo API. Safe for concurrent use.
@@ -90,6 +97,8 @@ type Server struct {
 	manifests     map[string]*manifest
 	manifestOrder []*manifest
 	files         map[string]file
+	webhookURL    string
+	hooks         *outbox.Outbox
 	seq           int
 	calls         map[string]int
 }
@@ -114,12 +123,16 @@ func New(opts Options) *Server {
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = time.Minute
 	}
+	if opts.WebhookClient == nil {
+		opts.WebhookClient = &http.Client{Timeout: 5 * time.Second}
+	}
 	s := &Server{
 		opts: opts, script: opts.Script, accounts: append([]CarrierAccount(nil), opts.CarrierAccounts...),
 		failing: map[string]bool{}, shipments: map[string]*shipment{}, rates: map[string]*rate{},
 		transactions: map[string]*transaction{}, byTracking: map[string]*transaction{}, refunds: map[string]*refund{},
-		manifests: map[string]*manifest{}, files: map[string]file{}, calls: map[string]int{},
+		manifests: map[string]*manifest{}, files: map[string]file{}, calls: map[string]int{}, webhookURL: opts.WebhookURL,
 	}
+	s.hooks = outbox.New(opts.WebhookClient, s.now)
 	for _, c := range opts.FailingCarriers {
 		s.failing[token(c)] = true
 	}

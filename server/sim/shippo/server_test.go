@@ -180,3 +180,113 @@ func TestControlAPI(t *testing.T) {
 		t.Errorf("carrier accounts: %d %s", a.status, a.body)
 	}
 }
+
+// recorder is a webhook receiver that keeps what it was sent.
+type recorder struct {
+	mu     sync.Mutex
+	bodies []string
+	tokens []string
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.bodies, r.tokens = append(r.bodies, string(b)), append(r.tokens, req.URL.Query().Get("token"))
+	r.mu.Unlock()
+}
+
+func (r *recorder) received() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.bodies...)
+}
+
+// Webhooks through the control API: pointed with the receiver's token in
+// the URL, delivered twice, held and released newest first, redelivered.
+func TestWebhooksThroughTheControlAPI(t *testing.T) {
+	f := newFixture(t, Options{})
+	rec := &recorder{}
+	recv := httptest.NewServer(rec)
+	t.Cleanup(recv.Close)
+	if a := f.do("PUT", "/_sim/webhook", "", `{"url":"`+recv.URL+`/hook?token=t0k","mode":"sideways"}`); a.status != 400 || !strings.Contains(a.body, "sideways") {
+		t.Errorf("bad mode: %d %s", a.status, a.body)
+	}
+	if a := f.do("PUT", "/_sim/webhook", "", `{"url":"`+recv.URL+`/hook?token=t0k","mode":"duplicate"}`); a.status != 204 {
+		t.Fatalf("webhook: %d %s", a.status, a.body)
+	}
+	var sh struct {
+		Rates []rate `json:"rates"`
+	}
+	if a := f.do("POST", "/shipments/", auth, shipmentBody); json.Unmarshal([]byte(a.body), &sh) != nil || len(sh.Rates) == 0 {
+		t.Fatalf("shipment: %d %s", a.status, a.body)
+	}
+	var tx struct {
+		TrackingNumber string `json:"tracking_number"`
+	}
+	if a := f.do("POST", "/transactions/", auth, fmt.Sprintf(`{"rate":%q,"label_file_type":"ZPLII","async":false}`, sh.Rates[0].ObjectID)); json.Unmarshal([]byte(a.body), &tx) != nil {
+		t.Fatalf("transaction: %d %s", a.status, a.body)
+	}
+	if a := f.do("POST", "/_sim/tick", "", ""); a.status != 204 || len(rec.received()) != 0 {
+		t.Fatalf("tick before any scan: %d, %d webhooks", a.status, len(rec.received()))
+	}
+	if a := f.do("POST", "/_sim/tracking/"+tx.TrackingNumber+"/advance", "", `{"status":"accepted"}`); a.status != 204 {
+		t.Fatalf("advance: %d %s", a.status, a.body)
+	}
+	got := rec.received()
+	var ev struct {
+		Event string `json:"event"`
+		Test  bool   `json:"test"`
+		Data  struct {
+			Carrier        string `json:"carrier"`
+			TrackingNumber string `json:"tracking_number"`
+			TrackingStatus struct {
+				Status    string   `json:"status"`
+				Substatus *substat `json:"substatus"`
+			} `json:"tracking_status"`
+			TrackingHistory []trackingStatus `json:"tracking_history"`
+		} `json:"data"`
+	}
+	if len(got) != 2 || got[0] != got[1] || json.Unmarshal([]byte(got[0]), &ev) != nil {
+		t.Fatalf("duplicate mode sent %d: %q", len(got), got)
+	}
+	if ev.Event != "track_updated" || !ev.Test || ev.Data.TrackingNumber != tx.TrackingNumber || ev.Data.Carrier != "usps" ||
+		ev.Data.TrackingStatus.Status != "TRANSIT" || ev.Data.TrackingStatus.Substatus.Code != "package_accepted" ||
+		len(ev.Data.TrackingHistory) != 2 || rec.tokens[0] != "t0k" {
+		t.Fatalf("track_updated %s (token %q)", got[0], rec.tokens[0])
+	}
+	var attempts []struct {
+		ID       string `json:"id"`
+		Event    string `json:"event"`
+		Subject  string `json:"subject"`
+		Response int    `json:"response"`
+	}
+	if a := f.do("GET", "/_sim/webhook/events", "", ""); json.Unmarshal([]byte(a.body), &attempts) != nil || len(attempts) != 2 ||
+		attempts[0].Response != 200 || attempts[0].Subject != tx.TrackingNumber || attempts[0].ID != attempts[1].ID {
+		t.Fatalf("events: %s", a.body)
+	}
+	if a := f.do("POST", "/_sim/webhook/events/"+attempts[0].ID+"/redeliver", "", ""); a.status != 204 || len(rec.received()) != 3 || rec.received()[2] != got[0] {
+		t.Fatalf("redeliver: %d, %d webhooks", a.status, len(rec.received()))
+	}
+	if a := f.do("POST", "/_sim/webhook/events/nope/redeliver", "", ""); a.status != 400 {
+		t.Errorf("redeliver unknown: %d", a.status)
+	}
+
+	if a := f.do("PUT", "/_sim/webhook", "", `{"url":"`+recv.URL+`/hook?token=t0k","mode":"out_of_order"}`); a.status != 204 {
+		t.Fatalf("webhook: %d %s", a.status, a.body)
+	}
+	for _, st := range []string{"in_transit", "delivered"} {
+		if a := f.do("POST", "/_sim/tracking/"+tx.TrackingNumber+"/advance", "", `{"status":"`+st+`"}`); a.status != 204 {
+			t.Fatalf("advance %s: %d %s", st, a.status, a.body)
+		}
+	}
+	if n := len(rec.received()); n != 3 {
+		t.Fatalf("out-of-order mode sent %d at once", n-3)
+	}
+	if a := f.do("POST", "/_sim/webhook/flush", "", ""); a.body != `{"sent":2}`+"\n" && a.body != `{"sent":2}` {
+		t.Fatalf("flush: %d %s", a.status, a.body)
+	}
+	got = rec.received()
+	if len(got) != 5 || !strings.Contains(got[3], `"status":"DELIVERED"`) || strings.Contains(got[4], `"status":"DELIVERED"`) {
+		t.Fatalf("flushed, newest first: %q", got[3:])
+	}
+}

@@ -123,6 +123,12 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.materialize(t)
+	writeJSON(w, http.StatusOK, s.trackView(t))
+}
+
+// trackView renders the Track object of a purchase, as GET /tracks and
+// track_updated webhooks carry it. Callers hold s.mu.
+func (s *Server) trackView(t *transaction) map[string]any {
 	sh := t.rate.shipment
 	history := make([]trackingStatus, 0, t.track.reached+1)
 	for i := 0; i <= t.track.reached; i++ {
@@ -141,32 +147,52 @@ func (s *Server) handleTrack(w http.ResponseWriter, r *http.Request) {
 	if t.track.reached < stageDelivered {
 		eta = t.track.due[stageDelivered].Format(time.RFC3339)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"carrier": carrier, "tracking_number": number, "eta": eta, "original_eta": t.track.due[stageDelivered].Format(time.RFC3339),
+	return map[string]any{
+		"carrier": t.rate.carrier, "tracking_number": t.TrackingNumber, "eta": eta,
+		"original_eta": t.track.due[stageDelivered].Format(time.RFC3339),
 		"servicelevel": map[string]string{"token": t.rate.Servicelevel.Token, "name": t.rate.Servicelevel.Name},
 		"metadata":     nil, "transaction": t.ID, "test": true,
 		"address_from":    location{City: sh.From.City, State: sh.From.State, Zip: sh.From.Zip, Country: sh.From.Country},
 		"address_to":      location{City: sh.To.City, State: sh.To.State, Zip: sh.To.Zip, Country: sh.To.Country},
 		"tracking_status": history[len(history)-1], "tracking_history": history,
-	})
+	}
 }
 
 // Advance makes a parcel's tracking reach status (accepted, in_transit,
-// out_for_delivery or delivered) now, with every scan before it.
+// out_for_delivery or delivered) now, with every scan before it, and
+// announces it by webhook.
 func (s *Server) Advance(trackingNumber, status string) error {
 	target, ok := stageNames[status]
 	if !ok {
 		return fmt.Errorf("status %q must be accepted, in_transit, out_for_delivery or delivered", status)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	t := s.byTracking[trackingNumber]
 	switch {
 	case t == nil:
+		s.mu.Unlock()
 		return fmt.Errorf("no label with tracking number %s", trackingNumber)
 	case t.Status != "SUCCESS":
+		s.mu.Unlock()
 		return fmt.Errorf("the label %s was refunded", trackingNumber)
 	}
 	t.track.advance(target, s.now())
+	pending := s.collectUpdates([]*transaction{t})
+	s.mu.Unlock()
+	s.hooks.Post(pending...)
 	return nil
+}
+
+// Tick records every scan due by the simulator's clock and announces the
+// parcels with a new tracking status.
+func (s *Server) Tick() {
+	s.mu.Lock()
+	var all []*transaction
+	for _, t := range s.txOrder {
+		s.materialize(t)
+		all = append(all, t)
+	}
+	pending := s.collectUpdates(all)
+	s.mu.Unlock()
+	s.hooks.Post(pending...)
 }

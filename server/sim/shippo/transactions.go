@@ -25,6 +25,9 @@ type transaction struct {
 	Metadata       string
 	Messages       []message
 	track          timeline
+	// announcedStage is the tracking stage the last webhook (or the
+	// purchase) reported.
+	announcedStage int
 	ManifestID     string
 }
 

@@ -2,8 +2,9 @@
 // easypost), an aggregator that rates and labels through the carrier
 // accounts of the tenant's EasyPost account: a shipment is created and rated
 // in one call, one of its rates is bought, the label file is fetched from
-// the URL EasyPost gives, refunds void labels, trackers follow parcels, and
-// USPS scan forms close out the day.
+// the URL EasyPost gives, refunds void labels, trackers follow parcels
+// (polled by Track, or pushed as signed tracker.updated webhooks that
+// ReadWebhook verifies and reads), and USPS scan forms close out the day.
 //
 // An EasyPost rate belongs to its shipment. The RateID of an EasyPost quote
 // is therefore "<shipment id>|<rate id>" (e.g. "shp_…|rate_…"); BuyLabel
@@ -29,8 +30,9 @@ const (
 	// CredCarrierAccounts optionally restricts rating to some carrier
 	// accounts: comma-separated ids ("ca_…,ca_…").
 	CredCarrierAccounts = "carrier_accounts"
-	// CredWebhookSecret is the secret of the account's webhook, for
-	// VerifyWebhook (optional).
+	// CredWebhookSecret is the secret given to the account's EasyPost
+	// webhook; ReadWebhook checks each delivery's signature with it. Needed
+	// only to receive webhooks.
 	CredWebhookSecret = "webhook_secret"
 )
 

@@ -3,6 +3,9 @@ package easypost_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -354,7 +357,9 @@ func TestTrackerWebhook(t *testing.T) {
 		mu.Unlock()
 	}))
 	t.Cleanup(recv.Close)
-	const secret = "whsec-sim-1"
+	// A secret with a composed character: the simulator signs as EasyPost
+	// does, with the secret normalized to NFKD, and so must the reader.
+	const secret = "whsec-caf\u00e9-1"
 	f := newFixture(t, epsim.Options{WebhookURL: recv.URL, WebhookSecret: secret})
 	ctx := context.Background()
 	qs, err := f.a.Rates(ctx, f.conn, rateRequest())
@@ -376,12 +381,51 @@ func TestTrackerWebhook(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("%d webhooks after the acceptance scan", len(got))
 	}
-	tr, ok, err := easypost.VerifyWebhook(got[0].body, got[0].header, f.conn.Credentials[easypost.CredWebhookSecret])
-	if err != nil || !ok || tr.TrackingNumber != l.TrackingNumber || tr.Status != carrier.StatusAccepted {
-		t.Fatalf("webhook: %+v %v %v", tr, ok, err)
+	ev, err := f.a.ReadWebhook(f.conn.Credentials, got[0].header, got[0].body)
+	if err != nil || ev.Tracking == nil || ev.Tracking.TrackingNumber != l.TrackingNumber || ev.Tracking.Status != carrier.StatusAccepted ||
+		!strings.HasPrefix(ev.ID, "evt_") {
+		t.Fatalf("webhook: %+v %v", ev, err)
 	}
+	// The same parcel polled reads the same.
+	polled, err := f.a.Track(ctx, f.conn, l.TrackingNumber)
+	if err != nil || polled.Status != ev.Tracking.Status || len(polled.Events) != len(ev.Tracking.Events) {
+		t.Fatalf("polled %+v %v, pushed %+v", polled, err, ev.Tracking)
+	}
+
 	tampered := bytes.Replace(got[0].body, []byte(`"in_transit"`), []byte(`"delivered"`), 1)
-	if _, _, err := easypost.VerifyWebhook(tampered, got[0].header, secret); !errors.Is(err, easypost.ErrBadSignature) {
-		t.Errorf("tampered body: %v", err)
+	for name, c := range map[string]struct {
+		body   []byte
+		header http.Header
+		creds  map[string]string
+	}{
+		"tampered body":  {tampered, got[0].header, f.conn.Credentials},
+		"no signature":   {got[0].body, http.Header{}, f.conn.Credentials},
+		"other secret":   {got[0].body, got[0].header, map[string]string{easypost.CredWebhookSecret: "whsec-other"}},
+		"no secret kept": {got[0].body, got[0].header, map[string]string{easypost.CredAPIKey: "k"}},
+		// Keyed with the secret as typed, not normalized: not EasyPost's signature.
+		"unnormalized key": {got[0].body, http.Header{easypost.SignatureHeader: {rawSignature(got[0].body, []byte(secret))}}, f.conn.Credentials},
+	} {
+		if _, err := f.a.ReadWebhook(c.creds, c.header, c.body); !errors.Is(err, carrier.ErrBadSignature) {
+			t.Errorf("%s: %v, want ErrBadSignature", name, err)
+		}
 	}
+}
+
+// The signature is the hex HMAC-SHA256 of the body keyed by the NFKD form
+// of the secret: "é" is keyed as "e" followed by U+0301.
+func TestSignatureNormalizesTheSecret(t *testing.T) {
+	body := []byte(`{"object":"Event"}`)
+	want := rawSignature(body, []byte("caf"+"e\u0301"))
+	if got := easypost.Signature(body, "caf\u00e9"); got != want {
+		t.Fatalf("signature %s, want %s", got, want)
+	}
+	if epsim.Sign(body, "caf\u00e9") != want {
+		t.Fatalf("the simulator signs %s, want %s", epsim.Sign(body, "caf\u00e9"), want)
+	}
+}
+
+func rawSignature(body, key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write(body)
+	return "hmac-sha256-hex=" + hex.EncodeToString(m.Sum(nil))
 }

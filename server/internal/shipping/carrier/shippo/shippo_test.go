@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,6 +337,64 @@ func TestCarrierOf(t *testing.T) {
 	} {
 		if got, _ := shippo.CarrierOf(n); got != want {
 			t.Errorf("%s: %q, want %q", n, got, want)
+		}
+	}
+}
+
+// A track_updated webhook reads exactly as a poll of the same parcel; the
+// simulator posts to the URL as given, the receiver's token included.
+func TestTrackWebhook(t *testing.T) {
+	var mu sync.Mutex
+	var bodies [][]byte
+	var tokens []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies, tokens = append(bodies, b), append(tokens, r.URL.Query().Get("token"))
+		mu.Unlock()
+	}))
+	t.Cleanup(recv.Close)
+	f := newFixture(t, shipposim.Options{WebhookURL: recv.URL + "/hooks?token=s3cret"})
+	ctx := context.Background()
+	qs, err := f.a.Rates(ctx, f.conn, rateRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := f.a.BuyLabel(ctx, f.conn, labelRequest(find(t, qs, "usps", "usps_ground_advantage"), "zpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sim.Tick()
+	if len(bodies) != 0 {
+		t.Fatalf("%d webhooks before anything happened", len(bodies))
+	}
+	f.clk.advance(4 * time.Hour)
+	f.sim.Tick()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 || tokens[0] != "s3cret" {
+		t.Fatalf("%d webhooks after the acceptance scan, tokens %q", len(bodies), tokens)
+	}
+	ev, err := f.a.ReadWebhook(nil, http.Header{}, bodies[0])
+	if err != nil || ev.Tracking == nil || ev.ID != "" || ev.Tracking.TrackingNumber != l.TrackingNumber || ev.Tracking.Status != carrier.StatusAccepted {
+		t.Fatalf("webhook: %+v %v", ev, err)
+	}
+	polled, err := f.a.Track(ctx, f.conn, l.TrackingNumber)
+	if err != nil || polled.Status != ev.Tracking.Status || len(polled.Events) != len(ev.Tracking.Events) ||
+		polled.EstimatedDelivery == nil || ev.Tracking.EstimatedDelivery == nil || *polled.EstimatedDelivery != *ev.Tracking.EstimatedDelivery {
+		t.Fatalf("polled %+v %v, pushed %+v", polled, err, ev.Tracking)
+	}
+	for i := range polled.Events {
+		if polled.Events[i] != ev.Tracking.Events[i] {
+			t.Errorf("event %d: polled %+v, pushed %+v", i, polled.Events[i], ev.Tracking.Events[i])
+		}
+	}
+	if ev, err := f.a.ReadWebhook(nil, http.Header{}, []byte(`{"event":"batch_purchased","test":true,"data":{}}`)); err != nil || ev.Tracking != nil {
+		t.Errorf("another event: %+v %v", ev, err)
+	}
+	for _, bad := range []string{`[]`, `{"data":{}}`, `{"event":"track_updated","data":{"carrier":"usps"}}`} {
+		if _, err := f.a.ReadWebhook(nil, http.Header{}, []byte(bad)); err == nil {
+			t.Errorf("%s was read", bad)
 		}
 	}
 }

@@ -109,7 +109,14 @@ func (a *Adapter) Track(ctx context.Context, c carrier.Conn, trackingNumber stri
 	if err := json.Unmarshal(r.body, &resp); err != nil {
 		return carrier.Tracking{}, fmt.Errorf("shippo: track %s: malformed answer: %w", number, err)
 	}
-	out := carrier.Tracking{TrackingNumber: number, Status: carrier.StatusPreTransit}
+	resp.TrackingNumber = number
+	return normalize(resp), nil
+}
+
+// normalize turns a Track object into a carrier.Tracking, oldest event
+// first.
+func normalize(resp trackResp) carrier.Tracking {
+	out := carrier.Tracking{TrackingNumber: resp.TrackingNumber, Status: carrier.StatusPreTransit}
 	if resp.TrackingStatus != nil {
 		out.Status = status(*resp.TrackingStatus)
 	}
@@ -134,7 +141,7 @@ func (a *Adapter) Track(ctx context.Context, c carrier.Conn, trackingNumber stri
 			out.EstimatedDelivery = &d
 		}
 	}
-	return out, nil
+	return out
 }
 
 // markAcceptance makes the first scan in the carrier's hands count as
