@@ -34,6 +34,7 @@ import (
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/shippo"
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/ups"
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier/usps"
+	"github.com/manifold-oms/manifold/server/internal/shipping/label"
 	"github.com/manifold-oms/manifold/server/internal/tasks"
 	"github.com/manifold-oms/manifold/server/internal/tenancy"
 	"github.com/manifold-oms/manifold/server/internal/web"
@@ -137,7 +138,7 @@ func wire(ctx context.Context, cfg config.Config, log *slog.Logger, opt options,
 	a.pusher = channel.NewPusher(a.db, a.queue, opt.channels, log, channel.WithAccounts(a.accounts))
 	a.poller = channel.NewPoller(a.db, a.accounts, opt.channels, a.orders, a.queue, log)
 	a.syncBack = channel.NewSyncBack(a.db, a.accounts, opt.channels, a.queue, log)
-	a.shipping = shipping.NewService(shipping.Config{DB: a.db, Keys: keys, Adapters: opt.carriers, Orders: a.orders,
+	a.shipping = shipping.NewService(shipping.Config{DB: a.db, Keys: keys, Adapters: opt.carriers, Orders: a.orders, PDF: label.Renderer{},
 		SyncBack: shipping.SyncBackFunc(func(ctx context.Context, tenantID, orderID uuid.UUID, carrier, service, tracking string, at time.Time) error {
 			_, err := a.syncBack.Record(ctx, tenantID, orderID, channel.ShipmentInfo{Carrier: carrier, Service: service, TrackingNumber: tracking, ShippedAt: at})
 			return err
