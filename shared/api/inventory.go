@@ -75,7 +75,12 @@ const (
 // AllocationPolicy says how available stock is offered to channels.
 //
 // shared_pool: every channel shows available minus safety stock (units, or a
-// percentage of available) minus the channel's own buffer.
+// percentage of available) minus the channel's own buffer. A channel given
+// an allotment (units, or a percentage of on hand) is ring-fenced: it shows
+// what its open orders have not yet used of that share, and the other
+// channels see that remainder taken out — the way to sell on a channel that
+// reports orders late (Amazon lists orders two minutes after they change)
+// without ever offering the same unit twice.
 // allotments: a reserve (units or percentage of on hand) is held back; each
 // channel gets a fixed number of units or a share of the rest, less what its
 // open orders already hold; a channel whose allotment is used up shows 0.
@@ -88,7 +93,9 @@ type AllocationPolicy struct {
 	Channels       map[string]ChannelRule `json:"channels,omitempty"` // by channel account id
 }
 
-// ChannelRule is one channel account's part of a policy.
+// ChannelRule is one channel account's part of a policy: a buffer, or an
+// allotment (with allotments, the channel's share; with shared_pool, a
+// ring-fenced share).
 type ChannelRule struct {
 	BufferUnits      int      `json:"buffer_units,omitempty"`
 	AllotmentUnits   *int     `json:"allotment_units,omitempty"`

@@ -2,9 +2,12 @@ package inventory
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/manifold-oms/manifold/shared/api"
 )
 
 // Desired is what one listing should show now, and why.
@@ -58,9 +61,10 @@ func desiredFor(tx *gorm.DB, tenantID uuid.UUID, listingQuery string, args []any
 	for p := range productSet {
 		products = append(products, p)
 	}
-	// A channel's quantity depends on the product's stock, the policy and
-	// what that channel's own open orders hold, never on other channels, so
-	// the listings asked for are all that is needed.
+	// A channel's quantity depends on the product's stock, the policy, what
+	// that channel's own open orders hold and, under a shared pool, what is
+	// left of the ring-fenced channels' shares: the listings asked for plus
+	// the ring-fenced channels' listings of the same products.
 	var stock []struct {
 		ProductID uuid.UUID
 		OnHand    int
@@ -90,9 +94,13 @@ func desiredFor(tx *gorm.DB, tenantID uuid.UUID, listingQuery string, args []any
 	for _, u := range used {
 		usedBy[[2]uuid.UUID{u.ProductID, u.AccountID}] = u.Used
 	}
+	fenced, err := fencedListings(tx, tenantID, policies, products)
+	if err != nil {
+		return nil, err
+	}
 	accountsOf := map[uuid.UUID][]ChannelInput{}
 	seen := map[[2]uuid.UUID]bool{}
-	for _, l := range listings {
+	for _, l := range slices.Concat(listings, fenced) {
 		k := [2]uuid.UUID{l.ProductID, l.AccountID}
 		if !seen[k] {
 			seen[k] = true
@@ -110,6 +118,39 @@ func desiredFor(tx *gorm.DB, tenantID uuid.UUID, listingQuery string, args []any
 		q := quantities[l.ProductID][l.AccountID]
 		out = append(out, Desired{ListingID: l.ListingID, ProductID: l.ProductID, AccountID: l.AccountID,
 			Quantity: q.Quantity, Reason: q.Reason, Version: versions[l.ProductID]})
+	}
+	return out, nil
+}
+
+// fencedListings returns, for the products, the listings of channel
+// accounts their policies ring-fence within a shared pool: the other
+// channels' quantities depend on them.
+func fencedListings(tx *gorm.DB, tenantID uuid.UUID, policies policySet, products []uuid.UUID) ([]listingRef, error) {
+	var fencedAccounts []string
+	seen := map[string]bool{}
+	all := []api.AllocationPolicy{policies.def}
+	for _, p := range policies.overrides {
+		all = append(all, p)
+	}
+	for _, p := range all {
+		if p.Strategy != api.StrategySharedPool {
+			continue
+		}
+		for id, rule := range p.Channels {
+			if (rule.AllotmentUnits != nil || rule.AllotmentPercent != nil) && !seen[id] {
+				seen[id] = true
+				fencedAccounts = append(fencedAccounts, id)
+			}
+		}
+	}
+	if len(fencedAccounts) == 0 {
+		return nil, nil
+	}
+	var out []listingRef
+	if err := tx.Raw(`SELECT id AS listing_id, product_id, channel_account_id AS account_id FROM channel_listings
+		WHERE tenant_id = ? AND product_id IN ? AND channel_account_id::text IN ?`,
+		tenantID, products, fencedAccounts).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("inventory: ring-fenced listings: %w", err)
 	}
 	return out, nil
 }

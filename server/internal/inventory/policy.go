@@ -68,25 +68,72 @@ func ChannelQuantities(p api.AllocationPolicy, onHand, allocated int, channels [
 			out[c.AccountID] = Quantity{q, reason}
 		}
 	default: // shared pool
-		safety := p.SafetyUnits + ceilPercent(available, p.SafetyPercent)
-		for _, c := range channels {
-			buffer := 0
-			if rule, ok := p.Channels[c.AccountID.String()]; ok {
-				buffer = rule.BufferUnits
-			}
-			q := max(available-safety-buffer, 0)
-			reason := fmt.Sprintf("available %d − safety %d", available, safety)
-			if buffer > 0 {
-				reason += fmt.Sprintf(" − channel buffer %d", buffer)
-			}
-			reason += fmt.Sprintf(" = %d", available-safety-buffer)
-			if q == 0 && available-safety-buffer < 0 {
-				reason += ", shown as 0"
-			}
-			out[c.AccountID] = Quantity{q, reason}
-		}
+		sharedPool(p, onHand, available, channels, out)
 	}
 	return out
+}
+
+// sharedPool fills out for the shared-pool strategy. Every channel sees the
+// available stock less safety stock, except that a channel with an
+// allotment has it ring-fenced: it shows what is left of its own share, and
+// that remainder is taken out of what the other channels see. A channel
+// that reports its orders late (Amazon lists an order two minutes after it
+// is placed) can then only sell, unseen, units no other channel was offered.
+func sharedPool(p api.AllocationPolicy, onHand, available int, channels []ChannelInput, out map[uuid.UUID]Quantity) {
+	safety := p.SafetyUnits + ceilPercent(available, p.SafetyPercent)
+	budget := max(available-safety, 0)
+	// Ring-fenced channels are served first, in account id order, so that
+	// together they never show more than the budget.
+	fenced := make([]ChannelInput, 0, len(channels))
+	for _, c := range channels {
+		if rule, ok := p.Channels[c.AccountID.String()]; ok && (rule.AllotmentUnits != nil || rule.AllotmentPercent != nil) {
+			fenced = append(fenced, c)
+		}
+	}
+	sort.Slice(fenced, func(i, j int) bool { return fenced[i].AccountID.String() < fenced[j].AccountID.String() })
+	fencedLeft := 0
+	for _, c := range fenced {
+		rule := p.Channels[c.AccountID.String()]
+		var share int
+		var how string
+		if rule.AllotmentUnits != nil {
+			share, how = *rule.AllotmentUnits, fmt.Sprintf("ring-fenced %d units", *rule.AllotmentUnits)
+		} else {
+			share = floorPercent(onHand, *rule.AllotmentPercent)
+			how = fmt.Sprintf("ring-fenced %s%% of on hand %d = %d", trimFloat(*rule.AllotmentPercent), onHand, share)
+		}
+		left := max(share-c.Used, 0)
+		q := min(left, budget)
+		reason := fmt.Sprintf("%s − used by open orders %d = %d", how, c.Used, left)
+		if q < left {
+			reason += fmt.Sprintf(", capped at the %d units available − safety − other ring-fences", budget)
+		}
+		budget -= q
+		fencedLeft += q
+		out[c.AccountID] = Quantity{q, reason}
+	}
+	for _, c := range channels {
+		if _, done := out[c.AccountID]; done {
+			continue
+		}
+		buffer := 0
+		if rule, ok := p.Channels[c.AccountID.String()]; ok {
+			buffer = rule.BufferUnits
+		}
+		raw := available - safety - fencedLeft - buffer
+		reason := fmt.Sprintf("available %d − safety %d", available, safety)
+		if fencedLeft > 0 {
+			reason += fmt.Sprintf(" − ring-fenced for other channels %d", fencedLeft)
+		}
+		if buffer > 0 {
+			reason += fmt.Sprintf(" − channel buffer %d", buffer)
+		}
+		reason += fmt.Sprintf(" = %d", raw)
+		if raw < 0 {
+			reason += ", shown as 0"
+		}
+		out[c.AccountID] = Quantity{max(raw, 0), reason}
+	}
 }
 
 // ceilPercent is pct% of n rounded up: safety and reserve never round in
@@ -156,27 +203,35 @@ func ValidatePolicy(p api.AllocationPolicy, accounts map[string]bool, where stri
 		if rule.BufferUnits < 0 {
 			return fmt.Errorf("%s.buffer_units cannot be negative", at)
 		}
+		hasAllotment := rule.AllotmentUnits != nil || rule.AllotmentPercent != nil
 		switch p.Strategy {
 		case api.StrategySharedPool:
-			if rule.AllotmentUnits != nil || rule.AllotmentPercent != nil {
-				return fmt.Errorf("%s: allotments apply to the allotments strategy; shared_pool takes buffer_units", at)
+			// An allotment ring-fences a share for this channel.
+			if !hasAllotment {
+				continue
+			}
+			if rule.BufferUnits != 0 {
+				return fmt.Errorf("%s: a ring-fenced channel (allotment_units or allotment_percent) takes no buffer_units", at)
+			}
+			if rule.AllotmentUnits != nil && rule.AllotmentPercent != nil {
+				return fmt.Errorf("%s: give one of allotment_units or allotment_percent, not both", at)
 			}
 		case api.StrategyAllotments:
 			if rule.BufferUnits != 0 {
 				return fmt.Errorf("%s: buffer_units applies to shared_pool; allotments take allotment_units or allotment_percent", at)
 			}
-			if (rule.AllotmentUnits == nil) == (rule.AllotmentPercent == nil) {
+			if !hasAllotment || (rule.AllotmentUnits != nil && rule.AllotmentPercent != nil) {
 				return fmt.Errorf("%s: give exactly one of allotment_units or allotment_percent", at)
 			}
-			if rule.AllotmentUnits != nil && *rule.AllotmentUnits < 0 {
-				return fmt.Errorf("%s.allotment_units cannot be negative", at)
+		}
+		if rule.AllotmentUnits != nil && *rule.AllotmentUnits < 0 {
+			return fmt.Errorf("%s.allotment_units cannot be negative", at)
+		}
+		if rule.AllotmentPercent != nil {
+			if *rule.AllotmentPercent < 0 || *rule.AllotmentPercent > 100 || math.IsNaN(*rule.AllotmentPercent) {
+				return fmt.Errorf("%s.allotment_percent must be from 0 to 100", at)
 			}
-			if rule.AllotmentPercent != nil {
-				if *rule.AllotmentPercent < 0 || *rule.AllotmentPercent > 100 {
-					return fmt.Errorf("%s.allotment_percent must be from 0 to 100", at)
-				}
-				totalPct += *rule.AllotmentPercent
-			}
+			totalPct += *rule.AllotmentPercent
 		}
 	}
 	if totalPct > 100+1e-9 {

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -36,6 +37,20 @@ func TestChannelQuantities(t *testing.T) {
 			Channels: map[string]api.ChannelRule{woo.String(): {BufferUnits: 4}}}, 12, 2, chans(0, 0), []int{9, 5}, ""},
 		{"shared pool never negative", api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 5}, 4, 1, chans(0), []int{0}, "shown as 0"},
 		{"shared pool, sold out", api.AllocationPolicy{Strategy: api.StrategySharedPool}, 10, 10, chans(0, 0), []int{0, 0}, ""},
+		// amz is ring-fenced: it shows what is left of its share, and the
+		// others see the available stock less that remainder.
+		{"shared pool, ring-fenced channel", api.AllocationPolicy{Strategy: api.StrategySharedPool,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentPercent: pct(25)}}},
+			50, 5, chans(3, 2, 0), []int{9, 36, 36}, "ring-fenced 25% of on hand 50 = 12 − used by open orders 3 = 9"},
+		{"shared pool, ring-fence shown to others", api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 2,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(10)}, ebay.String(): {BufferUnits: 1}}},
+			50, 0, chans(0, 0, 0), []int{10, 38, 37}, "available 50 − safety 2 − ring-fenced for other channels 10 − channel buffer 1 = 37"},
+		{"shared pool, ring-fence used up", api.AllocationPolicy{Strategy: api.StrategySharedPool,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(10)}}},
+			50, 12, chans(12, 0), []int{0, 38}, "used by open orders 12 = 0"},
+		{"shared pool, ring-fence capped by the stock left", api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 1,
+			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(10)}}},
+			8, 4, chans(0, 0), []int{3, 0}, "capped at the 3 units"},
 		{"allotments in units", api.AllocationPolicy{Strategy: api.StrategyAllotments, ReserveUnits: 10,
 			Channels: map[string]api.ChannelRule{amz.String(): {AllotmentUnits: units(30)}, woo.String(): {AllotmentUnits: units(20)}}},
 			100, 12, chans(12, 0, 0), []int{18, 20, 0}, ""},
@@ -84,7 +99,10 @@ func TestValidatePolicy(t *testing.T) {
 		"percent over 100":     {Strategy: api.StrategySharedPool, SafetyPercent: 120},
 		"reserve on pool":      {Strategy: api.StrategySharedPool, ReserveUnits: 3},
 		"unknown channel":      {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{"nope": {BufferUnits: 1}}},
-		"allotment on pool":    {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{acct: {AllotmentUnits: units(3)}}},
+		"fence with a buffer":  {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{acct: {AllotmentUnits: units(3), BufferUnits: 1}}},
+		"fence of both kinds":  {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{acct: {AllotmentUnits: units(3), AllotmentPercent: pct(5)}}},
+		"negative fence":       {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{acct: {AllotmentUnits: units(-1)}}},
+		"fence over 100%":      {Strategy: api.StrategySharedPool, Channels: map[string]api.ChannelRule{acct: {AllotmentPercent: pct(150)}}},
 		"both allotment kinds": {Strategy: api.StrategyAllotments, Channels: map[string]api.ChannelRule{acct: {AllotmentUnits: units(3), AllotmentPercent: pct(10)}}},
 		"no allotment given":   {Strategy: api.StrategyAllotments, Channels: map[string]api.ChannelRule{acct: {}}},
 		"shares over 100":      {Strategy: api.StrategyAllotments, Channels: map[string]api.ChannelRule{acct: {AllotmentPercent: pct(101)}}},
@@ -99,10 +117,57 @@ func TestValidatePolicy(t *testing.T) {
 	good := []api.AllocationPolicy{
 		{Strategy: api.StrategySharedPool, SafetyPercent: 10, Channels: map[string]api.ChannelRule{acct: {BufferUnits: 2}}},
 		{Strategy: api.StrategyAllotments, ReserveUnits: 5, Channels: map[string]api.ChannelRule{acct: {AllotmentPercent: pct(60)}}},
+		{Strategy: api.StrategySharedPool, SafetyUnits: 1, Channels: map[string]api.ChannelRule{acct: {AllotmentPercent: pct(25)}}},
 	}
 	for i, p := range good {
 		if err := ValidatePolicy(p, accounts, "default"); err != nil {
 			t.Errorf("good policy %d refused: %v", i, err)
+		}
+	}
+}
+
+// Whatever the ring-fences, the fenced channels together plus any one other
+// channel never show more than the available stock less safety: units a
+// late-reporting fenced channel sells unseen were offered to no one else.
+func TestRingFencesNeverOfferTheSameUnitsTwice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for i := 0; i < 5000; i++ {
+		onHand := rng.IntN(60)
+		allocated := rng.IntN(onHand + 1)
+		p := api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: rng.IntN(4), Channels: map[string]api.ChannelRule{}}
+		var chans []ChannelInput
+		fenced := map[uuid.UUID]bool{}
+		for c := 0; c < 1+rng.IntN(5); c++ {
+			id := uuid.New()
+			chans = append(chans, ChannelInput{AccountID: id, Used: rng.IntN(allocated + 1)})
+			switch rng.IntN(3) {
+			case 0:
+				n := rng.IntN(30)
+				p.Channels[id.String()] = api.ChannelRule{AllotmentUnits: &n}
+				fenced[id] = true
+			case 1:
+				f := float64(rng.IntN(40))
+				p.Channels[id.String()] = api.ChannelRule{AllotmentPercent: &f}
+				fenced[id] = true
+			}
+		}
+		got := ChannelQuantities(p, onHand, allocated, chans)
+		budget := max(onHand-allocated-p.SafetyUnits, 0)
+		fencedSum, widest := 0, 0
+		for _, c := range chans {
+			q := got[c.AccountID].Quantity
+			if q < 0 {
+				t.Fatalf("negative quantity %d", q)
+			}
+			if fenced[c.AccountID] {
+				fencedSum += q
+			} else {
+				widest = max(widest, q)
+			}
+		}
+		if fencedSum+widest > budget {
+			t.Fatalf("case %d: on hand %d, allocated %d, safety %d: fenced channels show %d and another %d, more than %d",
+				i, onHand, allocated, p.SafetyUnits, fencedSum, widest, budget)
 		}
 	}
 }

@@ -60,26 +60,37 @@ func Burst(ctx context.Context, out io.Writer, cfg Config) (err error) {
 	for i := range plan {
 		plan[i] = rng.IntN(4)
 	}
-	push, err := runBurst(ctx, b, cfg, plan, true, false)
-	if err != nil {
-		return err
+	var runs []burstResult
+	for _, pol := range []burstPolicy{policySharedPool, policyFenced, policyAllotments, policyBatch} {
+		r, err := runBurst(ctx, b, cfg, plan, pol)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, r)
 	}
-	allot, err := runBurst(ctx, b, cfg, plan, true, true)
-	if err != nil {
-		return err
-	}
-	batch, err := runBurst(ctx, b, cfg, plan, false, false)
-	if err != nil {
-		return err
-	}
-
-	printBurst(out, cfg, push, allot, batch)
+	printBurst(out, cfg, runs)
 	b.logs.report(out)
 	return nil
 }
 
-// printBurst prints both runs of the burst side by side, then each by channel.
-func printBurst(out io.Writer, cfg Config, push, allot, batch burstResult) {
+// burstPolicy is how a run of the burst offers the stock to the channels.
+type burstPolicy int
+
+const (
+	// policySharedPool pushes all available stock to every channel.
+	policySharedPool burstPolicy = iota
+	// policyFenced pushes a shared pool with Amazon, which lists its orders
+	// two minutes late, ring-fenced to a quarter of the stock.
+	policyFenced
+	// policyAllotments pushes each channel its quarter of the stock.
+	policyAllotments
+	// policyBatch syncs the shared pool every cfg.BatchEvery instead of
+	// pushing.
+	policyBatch
+)
+
+// printBurst prints the runs of the burst side by side, then each by channel.
+func printBurst(out io.Writer, cfg Config, runs []burstResult) {
 	factor := compression(cfg)
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / factor) }
 	fmt.Fprintf(out, "\nburst — oversells: %d units of one SKU on 4 channels; buyers order %d/min for %d min (simulated), one unit each, only while the listing shows more than 0\n",
@@ -95,12 +106,13 @@ func printBurst(out io.Writer, cfg Config, push, allot, batch burstResult) {
 		amazon.New().PollInterval(), walmart.New().PollInterval(), woocommerce.New().PollInterval(), ebay.New().PollInterval(), factor, taskCheck)
 	fmt.Fprintln(out, "  and Amazon's clock on both sides (orders are listed 2 min after they change). Real work (HTTP, SQL, queue hops) is not compressed.")
 	fmt.Fprintf(out, "  %-24s %6s %14s %12s %13s %14s\n", "", "sold", "beyond stock", "held short", "turned away", "not taken in")
-	for _, r := range []burstResult{push, allot, batch} {
-		fmt.Fprintf(out, "  %-24s %6d %14d %12d %13d %14d\n", r.name, r.sold(), max(0, r.sold()-cfg.Stock), r.heldShort(), r.refused(), r.sold()-r.orders)
+	for _, r := range runs {
+		fmt.Fprintf(out, "  %-44s %6d %14d %12d %13d %14d\n", r.name, r.sold(), max(0, r.sold()-cfg.Stock), r.heldShort(), r.refused(), r.sold()-r.orders)
 	}
-	fmt.Fprintln(out, "  (shared pool: every channel shows all available stock; allotments: each channel shows its 25% share, so a channel")
-	fmt.Fprintln(out, "   that reports its orders late, as Amazon does, can never sell what another channel sold meanwhile)")
-	for _, r := range []burstResult{push, allot, batch} {
+	fmt.Fprintln(out, "  (shared pool: every channel shows all available stock; Amazon ring-fenced: Amazon shows what is left of its 25%")
+	fmt.Fprintln(out, "   share and the other channels share the rest; allotments: each channel shows its 25% share. A channel that reports")
+	fmt.Fprintln(out, "   its orders late, as Amazon does, then never sells units another channel was offered meanwhile)")
+	for _, r := range runs {
 		fmt.Fprintf(out, "  %s, by channel:\n", r.name)
 		for _, k := range r.kinds {
 			c := r.channels[k]
@@ -115,8 +127,11 @@ func printBurst(out io.Writer, cfg Config, push, allot, batch burstResult) {
 		fmt.Fprintf(out, "    failed task runs: %s\n", failureLine(r.failures))
 	}
 	oversold := func(r burstResult) int { return max(r.sold()-cfg.Stock, r.heldShort()) }
-	fmt.Fprintf(out, "  target: Manifold's push oversells 0 — shared pool %s (%d units), allotments %s (%d units); the batch sync oversold %d\n",
-		verdict(oversold(push) == 0), oversold(push), verdict(oversold(allot) == 0), oversold(allot), oversold(batch))
+	push, fenced, allot, batch := runs[0], runs[1], runs[2], runs[3]
+	fmt.Fprintf(out, "  target: Manifold's push oversells 0 — with Amazon ring-fenced %s (%d units), allotments %s (%d units);\n",
+		verdict(oversold(fenced) == 0), oversold(fenced), verdict(oversold(allot) == 0), oversold(allot))
+	fmt.Fprintf(out, "  for comparison, the unfenced shared pool oversold %d (Amazon's two-minute listing delay) and the batch sync %d\n",
+		oversold(push), oversold(batch))
 }
 
 // compression is how many times faster than real time the burst runs.
@@ -190,21 +205,23 @@ func (r burstResult) statusLine() string {
 
 // runBurst runs the buyers against one freshly wired Manifold, with the
 // pusher observing stock (push) or with a batch sync in its place.
-func runBurst(ctx context.Context, b *base, cfg Config, plan []int, push, allot bool) (burstResult, error) {
+func runBurst(ctx context.Context, b *base, cfg Config, plan []int, pol burstPolicy) (burstResult, error) {
 	factor := compression(cfg)
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / factor) }
-	res := burstResult{name: "manifold push", channels: map[string]*channelTally{}, shownAtEnd: map[string]int{},
+	res := burstResult{channels: map[string]*channelTally{}, shownAtEnd: map[string]int{},
 		held: map[string]int{}, statuses: map[string]int{}}
-	name := "burst-push"
-	if allot {
+	var name string
+	switch pol {
+	case policySharedPool:
+		res.name, name = "manifold push, shared pool", "burst-push"
+	case policyFenced:
+		res.name, name = "manifold push, shared pool, Amazon ring-fenced", "burst-fenced"
+	case policyAllotments:
 		res.name, name = "manifold push, allotments", "burst-allot"
-	} else if push {
-		res.name = "manifold push, shared pool"
+	case policyBatch:
+		res.name, name = fmt.Sprintf("batch sync every %s", cfg.BatchEvery), "burst-batch"
 	}
-	if !push {
-		res.name = fmt.Sprintf("batch sync every %s", cfg.BatchEvery)
-		name = "burst-batch"
-	}
+	push := pol != policyBatch
 	clock := newSimClock(factor)
 	reg, sims := compressedChannels(clock)
 	taskCheck := cfg.TaskCheckInterval
@@ -227,24 +244,46 @@ func runBurst(ctx context.Context, b *base, cfg Config, plan []int, push, allot 
 	if err != nil {
 		return res, err
 	}
-	opening := cfg.Stock
-	if allot {
+	opening := map[string]int{}
+	for _, m := range markets {
+		opening[m.kind()] = cfg.Stock
+	}
+	quarter := 25.0
+	switch pol {
+	case policyAllotments:
 		rules := map[string]api.ChannelRule{}
-		quarter := 25.0
 		for _, m := range markets {
 			rules[m.account.String()] = api.ChannelRule{AllotmentPercent: &quarter}
+			opening[m.kind()] = cfg.Stock / 4
 		}
 		if _, err := st.inv.PutPolicies(ctx, sh.tenant, "flows", api.AllocationPolicies{
 			Default: api.AllocationPolicy{Strategy: api.StrategyAllotments, Channels: rules}}); err != nil {
 			return res, fmt.Errorf("flows: allotments: %w", err)
 		}
-		opening = cfg.Stock / 4
+	case policyFenced:
+		rules := map[string]api.ChannelRule{}
+		fence := cfg.Stock / 4
+		for _, m := range markets {
+			if m.kind() == "amazon" {
+				rules[m.account.String()] = api.ChannelRule{AllotmentPercent: &quarter}
+			}
+		}
+		for _, m := range markets {
+			opening[m.kind()] = cfg.Stock - fence
+			if m.kind() == "amazon" {
+				opening[m.kind()] = fence
+			}
+		}
+		if _, err := st.inv.PutPolicies(ctx, sh.tenant, "flows", api.AllocationPolicies{
+			Default: api.AllocationPolicy{Strategy: api.StrategySharedPool, Channels: rules}}); err != nil {
+			return res, fmt.Errorf("flows: ring-fence: %w", err)
+		}
 	}
 	// The same opening for every run: each channel shows what the policy offers it.
 	if err := st.convergeAll(ctx, sh); err != nil {
 		return res, err
 	}
-	if _, err := waitShown(ctx, markets, opening, time.Now(), 30*time.Second); err != nil {
+	if _, err := waitShownEach(ctx, markets, opening, time.Now(), 30*time.Second); err != nil {
 		return res, fmt.Errorf("flows: opening stock: %w", err)
 	}
 	res.kinds = kinds(markets)

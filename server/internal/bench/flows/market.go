@@ -155,12 +155,21 @@ var errNotShown = errors.New("channels did not show the quantity in time")
 // waitShown polls the markets every 5 ms until each shows want, and returns
 // when each one first did, measured from start.
 func waitShown(ctx context.Context, markets []*market, want int, start time.Time, timeout time.Duration) (map[string]time.Duration, error) {
+	each := make(map[string]int, len(markets))
+	for _, m := range markets {
+		each[m.kind()] = want
+	}
+	return waitShownEach(ctx, markets, each, start, timeout)
+}
+
+// waitShownEach is waitShown with its own quantity for each channel kind.
+func waitShownEach(ctx context.Context, markets []*market, want map[string]int, start time.Time, timeout time.Duration) (map[string]time.Duration, error) {
 	at := make(map[string]time.Duration, len(markets))
 	deadline := time.Now().Add(timeout)
 	for {
 		now := time.Now()
 		for _, m := range markets {
-			if _, done := at[m.kind()]; !done && m.shown() == want {
+			if _, done := at[m.kind()]; !done && m.shown() == want[m.kind()] {
 				at[m.kind()] = now.Sub(start)
 			}
 		}
@@ -168,11 +177,12 @@ func waitShown(ctx context.Context, markets []*market, want int, start time.Time
 			return at, nil
 		}
 		if now.After(deadline) {
-			var shown []string
+			var shown, wanted []string
 			for _, m := range markets {
 				shown = append(shown, fmt.Sprintf("%s %d", m.kind(), m.shown()))
+				wanted = append(wanted, fmt.Sprintf("%s %d", m.kind(), want[m.kind()]))
 			}
-			return at, fmt.Errorf("flows: want %d, after %s they show %s: %w", want, timeout, strings.Join(shown, ", "), errNotShown)
+			return at, fmt.Errorf("flows: want %s, after %s they show %s: %w", strings.Join(wanted, ", "), timeout, strings.Join(shown, ", "), errNotShown)
 		}
 		select {
 		case <-ctx.Done():
