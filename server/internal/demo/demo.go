@@ -108,6 +108,7 @@ func Seed(ctx context.Context, d Deps, tenantID uuid.UUID, publicURL string, mar
 	for _, a := range existing {
 		byName[a.Name] = a
 	}
+	rules := map[string]api.ChannelRule{}
 	for _, m := range markets {
 		kind := m.Sim.Kind()
 		name := displayName(kind) + " (simulator)"
@@ -133,6 +134,12 @@ func Seed(ctx context.Context, d Deps, tenantID uuid.UUID, publicURL string, mar
 			return fmt.Errorf("demo: update %s: %w", kind, err)
 		}
 		m.Sim.SetWebhookTarget(hook, secret)
+		if kind == "amazon" {
+			// Amazon lists orders two minutes late: ring-fence its share so
+			// it never sells units the other channels were offered.
+			fifth := 20.0
+			rules[acct.ID] = api.ChannelRule{AllotmentPercent: &fifth}
+		}
 		for _, p := range catalogue() {
 			m.Sim.AddListing(channelSKU(kind, p.sku), 0)
 			if _, err := d.Orders.PutMapping(ctx, tenantID, "demo", api.PutMappingRequest{ChannelAccountID: acct.ID,
@@ -143,7 +150,7 @@ func Seed(ctx context.Context, d Deps, tenantID uuid.UUID, publicURL string, mar
 	}
 	if fresh {
 		if _, err := d.Inventory.PutPolicies(ctx, tenantID, "demo", api.AllocationPolicies{
-			Default: api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 2}}); err != nil {
+			Default: api.AllocationPolicy{Strategy: api.StrategySharedPool, SafetyUnits: 2, Channels: rules}}); err != nil {
 			return fmt.Errorf("demo: policy: %w", err)
 		}
 	}
