@@ -519,3 +519,46 @@ func TestAccountsShowTheirWebhookPath(t *testing.T) {
 		t.Fatalf("accounts answer shows the secret or hides that it is set: %s", raw)
 	}
 }
+
+// The tracking poll forgets deliveries after the retention; a replay after
+// that is applied again and changes nothing.
+func TestOldDeliveriesAreForgotten(t *testing.T) {
+	h := newHookFixture(t)
+	c := h.carriers[carrier.EasyPost]
+	sh := h.labeledThrough(carrier.EasyPost)
+	h.clock.Advance(5 * time.Hour)
+	if err := c.advance(sh.TrackingNumber, "accepted"); err != nil {
+		t.Fatal(err)
+	}
+	first := c.lastAttempt(t)
+	// The runtime role may not rewrite deliveries; the owner ages them.
+	tx, err := env.OwnerSQL(t).BeginTx(h.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(h.ctx, `SELECT set_config('app.tenant_id', $1, true)`, h.tenant.String()); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := tx.ExecContext(h.ctx, `UPDATE carrier_webhook_deliveries SET received_at = now() - interval '31 days' WHERE tenant_id = $1`,
+		h.tenant.String()); err != nil || must(res.RowsAffected()) != 1 {
+		t.Fatalf("age the delivery: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.TrackTenant(h.ctx, h.tenant); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.deliveries(sh.ID); n != 0 {
+		t.Fatalf("%d deliveries kept past the retention", n)
+	}
+	before := h.shipment(sh.ID)
+	if err := c.redeliver(first.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := h.shipment(sh.ID)
+	if c.lastAttempt(t).Response != http.StatusOK || h.deliveries(sh.ID) != 1 || got.Status != before.Status ||
+		len(got.Events) != len(before.Events) || !got.AcceptedAt.Equal(*before.AcceptedAt) || len(h.sync.all()) != 1 {
+		t.Fatalf("replay after the retention: %+v, %d sync-backs", got, len(h.sync.all()))
+	}
+}
