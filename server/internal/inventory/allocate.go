@@ -15,6 +15,9 @@ type LineDemand struct {
 	LineID    uuid.UUID
 	ProductID uuid.UUID
 	Quantity  int
+	// Actor, when set, is who the line's ledger entry names instead of the
+	// actor of the call (lines of several orders moved together).
+	Actor string
 }
 
 // Shortage names a product an order could not get enough of.
@@ -146,6 +149,27 @@ func AllocateTx(tx *gorm.DB, tenantID uuid.UUID, actor string, lines []LineDeman
 	return nil, figs, nil
 }
 
+// MoveClaimedTx allocates the stock of lines whose allocation rows the
+// caller has written in this transaction (orders taken in a batch), one
+// conditional update per product in ascending id order, for all the lines
+// together. ok is false, with some rows possibly already moved, when a
+// product's available stock does not cover its lines: the caller must then
+// roll the transaction back.
+func MoveClaimedTx(tx *gorm.DB, tenantID uuid.UUID, actor string, lines []LineDemand) (figs []Figures, ok bool, err error) {
+	byProduct := map[uuid.UUID][]LineDemand{}
+	for _, l := range lines {
+		byProduct[l.ProductID] = append(byProduct[l.ProductID], l)
+	}
+	for _, p := range sortedProducts(byProduct) {
+		f, ok, err := moveStock(tx, tenantID, p, "allocation", actor, "", byProduct[p], 0, 1, true)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		figs = append(figs, f)
+	}
+	return figs, true, nil
+}
+
 // sortedProducts returns the keys of byProduct in ascending id order, the
 // order stock rows are always locked in.
 func sortedProducts(byProduct map[uuid.UUID][]LineDemand) []uuid.UUID {
@@ -215,9 +239,9 @@ func moveStock(tx *gorm.DB, tenantID, productID uuid.UUID, kind, actor, reason s
 		INSERT INTO stock_ledger (tenant_id, product_id, kind, on_hand_delta, allocated_delta,
 			on_hand_after, allocated_after, version, order_id, order_line_id, actor, reason)
 		SELECT ?::uuid, ?::uuid, ?, ? * v.qty, ? * v.qty, u.on_hand - ? * v.later, u.allocated - ? * v.later,
-			u.version, v.order_id, v.line_id, ?, ?
+			u.version, v.order_id, v.line_id, v.actor, ?
 		FROM u, (VALUES `)
-	args = append(args, tenantID, productID, kind, onHandSign, allocSign, onHandSign, allocSign, actor, reason)
+	args = append(args, tenantID, productID, kind, onHandSign, allocSign, onHandSign, allocSign, reason)
 	// later is what the lines after this one move, so each entry shows the
 	// figures as they stood right after its own line.
 	later := total
@@ -226,10 +250,14 @@ func moveStock(tx *gorm.DB, tenantID, productID uuid.UUID, kind, actor, reason s
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?::integer, ?::integer, ?::uuid, ?::uuid)")
-		args = append(args, l.Quantity, later, l.OrderID, l.LineID)
+		sb.WriteString("(?::integer, ?::integer, ?::uuid, ?::uuid, ?::text)")
+		who := actor
+		if l.Actor != "" {
+			who = l.Actor
+		}
+		args = append(args, l.Quantity, later, l.OrderID, l.LineID, who)
 	}
-	sb.WriteString(`) AS v (qty, later, order_id, line_id))
+	sb.WriteString(`) AS v (qty, later, order_id, line_id, actor))
 	SELECT u.on_hand, u.allocated, u.version,
 		(SELECT sku FROM products p WHERE p.tenant_id = ? AND p.id = ?) AS sku
 	FROM u`)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/manifold-oms/manifold/server/internal/apperr"
 	"github.com/manifold-oms/manifold/server/internal/db"
+	"github.com/manifold-oms/manifold/server/internal/inventory"
 	"github.com/manifold-oms/manifold/shared/api"
 	"github.com/manifold-oms/manifold/shared/domain"
 )
@@ -117,63 +118,117 @@ func (in *Intake) normalize() error {
 // Intake runs for every order of every channel, so it keeps its statements
 // few: one resolves the account and the SKUs, one writes the order with its
 // lines and first transition, and the order it returns is built from what
-// those statements returned rather than read again.
+// those statements returned rather than read again. Orders of one tenant
+// arriving while another of its intakes is committing are taken together in
+// the next transaction (see intakeBatcher), so a burst on one SKU locks its
+// stock row once per batch rather than once per order.
 func (s *Service) Intake(ctx context.Context, tenantID uuid.UUID, actor string, in Intake) (IntakeResult, error) {
 	if err := in.normalize(); err != nil {
 		return IntakeResult{}, err
 	}
-	var (
-		w       work
-		orderID uuid.UUID
-		created api.Order
-	)
-	committed, err := s.tenantTx(ctx, tenantID, func(tx *gorm.DB) ([]api.Event, error) {
-		kind, products, err := resolveLines(tx, tenantID, in.ChannelAccountID, in.Lines)
-		if err != nil {
-			return nil, err
-		}
-		o, lines, isNew, err := insertOrder(tx, tenantID, actor, in, kind, products)
-		if err != nil {
-			return nil, err
-		}
-		orderID = o.ID
-		if !isNew {
-			return nil, nil // seen before (a webhook and a poll, a retry): one order
-		}
-		var unmapped []string
-		for _, l := range lines {
-			if l.ProductID == nil {
-				unmapped = append(unmapped, l.ChannelSKU)
-			}
-		}
-		if len(unmapped) > 0 {
-			detail := "unmapped channel SKU: " + strings.Join(dedupe(unmapped), ", ")
-			if err := setStatus(tx, tenantID, &o, domain.StatusOnHold, api.HoldUnmapped, detail, actor, detail); err != nil {
-				return nil, err
-			}
-		} else if err := allocateOrder(tx, tenantID, &o, lines, actor, &w); err != nil {
-			return nil, err
-		}
-		for i := range lines {
-			lines[i].Allocated = o.Status == domain.StatusAllocated
-		}
-		created = toAPI(o, lines)
-		created.Transitions = o.transitions
-		w.orderEvent("order.created", &o)
-		return w.finish(tx, tenantID)
-	})
-	if err != nil {
-		return IntakeResult{}, err
+	c := &intakeCall{ctx: ctx, actor: actor, in: in, done: make(chan struct{})}
+	s.batcher.submit(tenantID, c)
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		// The order may still be recorded; intake is idempotent, so a retry
+		// finds it.
+		return IntakeResult{}, ctx.Err()
 	}
-	s.inv.Committed(ctx, tenantID, w.change, committed)
-	if created.ID != "" {
-		return IntakeResult{Order: created, Created: true}, nil
+	if c.err != nil {
+		return IntakeResult{}, c.err
 	}
-	order, err := s.Get(ctx, tenantID, orderID)
+	if c.created.ID != "" {
+		return IntakeResult{Order: c.created, Created: true}, nil
+	}
+	order, err := s.Get(ctx, tenantID, c.orderID)
 	if err != nil {
 		return IntakeResult{}, err
 	}
 	return IntakeResult{Order: order}, nil
+}
+
+// intakeTx records one incoming order inside tx. It returns the order as
+// written when it is new, or only its id when it was seen before; the
+// order's stock moves and events are added to w.
+//
+// res, when not nil, holds the account's kind and SKU mappings resolved
+// beforehand for a whole batch; otherwise they are read here.
+func intakeTx(tx *gorm.DB, tenantID uuid.UUID, actor string, in Intake, res *resolved, w *work) (created api.Order, orderID uuid.UUID, err error) {
+	if res == nil {
+		kind, products, err := resolveLines(tx, tenantID, in.ChannelAccountID, in.Lines)
+		if err != nil {
+			return api.Order{}, uuid.Nil, err
+		}
+		res = &resolved{kind: kind, products: products}
+	} else if res.kind == ManualKind {
+		for _, l := range in.Lines {
+			if _, ok := res.products[l.ChannelSKU]; !ok {
+				return api.Order{}, uuid.Nil, apperr.Invalid("unknown SKU: %s", l.ChannelSKU)
+			}
+		}
+	}
+	kind, products := res.kind, res.products
+	var unmapped []string
+	for _, l := range in.Lines {
+		if _, ok := products[l.ChannelSKU]; !ok {
+			unmapped = append(unmapped, l.ChannelSKU)
+		}
+	}
+	// In a batch, a mapped order is written ALLOCATED with its allocation
+	// rows; the batch moves the stock of all its orders at the end.
+	direct := w.deferStock && len(unmapped) == 0
+	o, lines, isNew, err := insertOrder(tx, tenantID, actor, in, kind, products, direct)
+	if err != nil {
+		return api.Order{}, uuid.Nil, err
+	}
+	if !isNew {
+		return api.Order{}, o.ID, nil // seen before (a webhook and a poll, a retry): one order
+	}
+	if direct {
+		for _, l := range lines {
+			w.claimed = append(w.claimed, inventory.LineDemand{OrderID: o.ID, LineID: l.ID, ProductID: *l.ProductID,
+				Quantity: l.Quantity, Actor: actor})
+		}
+	} else if len(unmapped) > 0 {
+		detail := "unmapped channel SKU: " + strings.Join(dedupe(unmapped), ", ")
+		if err := setStatus(tx, tenantID, &o, domain.StatusOnHold, api.HoldUnmapped, detail, actor, detail); err != nil {
+			return api.Order{}, uuid.Nil, err
+		}
+	} else if err := allocateOrder(tx, tenantID, &o, lines, actor, w); err != nil {
+		return api.Order{}, uuid.Nil, err
+	}
+	for i := range lines {
+		lines[i].Allocated = o.Status == domain.StatusAllocated
+	}
+	created = toAPI(o, lines)
+	created.Transitions = o.transitions
+	w.orderEvent("order.created", &o)
+	return created, o.ID, nil
+}
+
+// resolved is a channel account's kind and what its SKUs map to.
+type resolved struct {
+	kind     string
+	products map[string]catalogProduct
+}
+
+// resolveBatch resolves the accounts and SKUs of a batch of orders with one
+// statement per account.
+func resolveBatch(tx *gorm.DB, tenantID uuid.UUID, ins []Intake) (map[uuid.UUID]*resolved, error) {
+	lines := map[uuid.UUID][]IntakeLine{}
+	for _, in := range ins {
+		lines[in.ChannelAccountID] = append(lines[in.ChannelAccountID], in.Lines...)
+	}
+	out := make(map[uuid.UUID]*resolved, len(lines))
+	for account, ls := range lines {
+		kind, products, err := resolveLinesAll(tx, tenantID, account, ls)
+		if err != nil {
+			return nil, err
+		}
+		out[account] = &resolved{kind: kind, products: products}
+	}
+	return out, nil
 }
 
 // catalogProduct is what a line needs of the product its SKU maps to.
@@ -188,6 +243,27 @@ type catalogProduct struct {
 // a catalog product, in one statement. For the manual channel the SKU is the
 // catalog SKU and must exist.
 func resolveLines(tx *gorm.DB, tenantID, accountID uuid.UUID, lines []IntakeLine) (string, map[string]catalogProduct, error) {
+	kind, out, err := resolveLinesAll(tx, tenantID, accountID, lines)
+	if err != nil {
+		return "", nil, err
+	}
+	if kind == ManualKind {
+		var unknown []string
+		for _, l := range lines {
+			if _, ok := out[l.ChannelSKU]; !ok {
+				unknown = append(unknown, l.ChannelSKU)
+			}
+		}
+		if len(unknown) > 0 {
+			return "", nil, apperr.Invalid("unknown SKU: %s", strings.Join(dedupe(unknown), ", "))
+		}
+	}
+	return kind, out, nil
+}
+
+// resolveLinesAll is resolveLines without refusing the manual channel's
+// unknown SKUs: they are simply left out of the map.
+func resolveLinesAll(tx *gorm.DB, tenantID, accountID uuid.UUID, lines []IntakeLine) (string, map[string]catalogProduct, error) {
 	skus := make([]string, 0, len(lines))
 	for _, l := range lines {
 		skus = append(skus, l.ChannelSKU)
@@ -226,25 +302,18 @@ func resolveLines(tx *gorm.DB, tenantID, accountID uuid.UUID, lines []IntakeLine
 			out[*r.Key] = catalogProduct{ID: *r.ProductID, SKU: r.SKU, Name: r.ProductName, BinLocation: r.BinLocation}
 		}
 	}
-	if kind == ManualKind {
-		var unknown []string
-		for _, s := range skus {
-			if _, ok := out[s]; !ok {
-				unknown = append(unknown, s)
-			}
-		}
-		if len(unknown) > 0 {
-			return "", nil, apperr.Invalid("unknown SKU: %s", strings.Join(unknown, ", "))
-		}
-	}
 	return kind, out, nil
 }
 
 // insertOrder writes a NEW order with its lines and first transition in one
 // statement. When the order exists already (same account and external id)
 // it writes nothing and returns the existing order's id with isNew false.
-func insertOrder(tx *gorm.DB, tenantID uuid.UUID, actor string, in Intake, kind string, products map[string]catalogProduct) (
-	o orderRow, lines []lineRow, isNew bool, err error) {
+//
+// With allocated, every line being mapped, the order is written ALLOCATED
+// instead, with both transitions and the lines' allocation rows: the caller
+// then owes the stock update (inventory.MoveClaimedTx) before commit.
+func insertOrder(tx *gorm.DB, tenantID uuid.UUID, actor string, in Intake, kind string, products map[string]catalogProduct,
+	allocated bool) (o orderRow, lines []lineRow, isNew bool, err error) {
 	shipTo, err := json.Marshal(in.ShipTo)
 	if err != nil {
 		return o, nil, false, err
@@ -254,25 +323,13 @@ func insertOrder(tx *gorm.DB, tenantID uuid.UUID, actor string, in Intake, kind 
 		total += int64(l.Quantity) * l.UnitPriceCents
 	}
 	id := uuid.New()
+	status := domain.StatusNew
+	if allocated {
+		status = domain.StatusAllocated
+	}
 	var sb strings.Builder
 	args := make([]any, 0, 16+8*len(in.Lines))
-	sb.WriteString(`WITH o AS (
-			INSERT INTO orders (tenant_id, id, channel_account_id, external_id, status, customer_name, customer_email,
-				ship_to, service_level, ship_by, placed_at, buyer_notes, currency, total_cents)
-			VALUES (?, ?, ?, ?, 'NEW', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT ON CONSTRAINT orders_external_key DO NOTHING
-			RETURNING *),
-		t AS (
-			INSERT INTO order_transitions (tenant_id, order_id, to_status, actor)
-			SELECT tenant_id, id, 'NEW', ?::text FROM o),
-		l AS (
-			INSERT INTO order_lines (tenant_id, id, order_id, line_no, channel_sku, channel_line_id, title,
-				product_id, quantity, unit_price_cents)
-			SELECT o.tenant_id, v.id, o.id, v.line_no, v.channel_sku, v.channel_line_id, v.title, v.product_id, v.quantity, v.price
-			FROM o, (VALUES `)
-	args = append(args, tenantID, id, in.ChannelAccountID, in.ExternalID, strings.TrimSpace(in.CustomerName),
-		in.CustomerEmail, string(shipTo), strings.TrimSpace(in.ServiceLevel), in.ShipBy, in.PlacedAt,
-		in.Notes, in.Currency, total, actor)
+	sb.WriteString(`WITH v (id, line_no, channel_sku, channel_line_id, title, product_id, quantity, price) AS (VALUES `)
 	lines = make([]lineRow, len(in.Lines))
 	for i, l := range in.Lines {
 		lines[i] = lineRow{ID: uuid.New(), OrderID: id, LineNo: i + 1, ChannelSKU: l.ChannelSKU, ChannelLineID: l.ChannelLineID,
@@ -286,8 +343,31 @@ func insertOrder(tx *gorm.DB, tenantID uuid.UUID, actor string, in Intake, kind 
 		sb.WriteString("(?::uuid, ?::integer, ?::text, ?::text, ?::text, ?::uuid, ?::integer, ?::bigint)")
 		args = append(args, lines[i].ID, i+1, l.ChannelSKU, l.ChannelLineID, l.Title, lines[i].ProductID, l.Quantity, l.UnitPriceCents)
 	}
-	sb.WriteString(`) AS v (id, line_no, channel_sku, channel_line_id, title, product_id, quantity, price))
+	sb.WriteString(`),
+		o AS (
+			INSERT INTO orders (tenant_id, id, channel_account_id, external_id, status, customer_name, customer_email,
+				ship_to, service_level, ship_by, placed_at, buyer_notes, currency, total_cents)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT ON CONSTRAINT orders_external_key DO NOTHING
+			RETURNING *),
+		t AS (
+			INSERT INTO order_transitions (tenant_id, order_id, from_status, to_status, actor)
+			SELECT o.tenant_id, o.id, s.from_status, s.to_status, ?::text
+			FROM o, (VALUES (1, NULL::text, 'NEW'), (2, 'NEW', 'ALLOCATED')) AS s (n, from_status, to_status)
+			WHERE s.n = 1 OR o.status = 'ALLOCATED'
+			ORDER BY s.n),
+		a AS (
+			INSERT INTO allocations (tenant_id, order_line_id, order_id, product_id, quantity)
+			SELECT o.tenant_id, v.id, o.id, v.product_id, v.quantity FROM o, v WHERE o.status = 'ALLOCATED'),
+		l AS (
+			INSERT INTO order_lines (tenant_id, id, order_id, line_no, channel_sku, channel_line_id, title,
+				product_id, quantity, unit_price_cents)
+			SELECT o.tenant_id, v.id, o.id, v.line_no, v.channel_sku, v.channel_line_id, v.title, v.product_id, v.quantity, v.price
+			FROM o, v)
 		SELECT * FROM o`)
+	args = append(args, tenantID, id, in.ChannelAccountID, in.ExternalID, string(status), strings.TrimSpace(in.CustomerName),
+		in.CustomerEmail, string(shipTo), strings.TrimSpace(in.ServiceLevel), in.ShipBy, in.PlacedAt,
+		in.Notes, in.Currency, total, actor)
 	var rows []orderRow
 	if err := tx.Raw(sb.String(), args...).Scan(&rows).Error; err != nil {
 		return o, nil, false, fmt.Errorf("orders: insert: %w", err)
@@ -302,8 +382,12 @@ func insertOrder(tx *gorm.DB, tenantID uuid.UUID, actor string, in Intake, kind 
 	}
 	o = rows[0]
 	o.ChannelKind = kind
-	// The transition's time is the transaction's now(), like created_at.
+	// The transitions' time is the transaction's now(), like created_at.
 	o.transitions = []api.Transition{{To: string(domain.StatusNew), Actor: actor, At: o.CreatedAt}}
+	if allocated {
+		o.transitions = append(o.transitions, api.Transition{From: string(domain.StatusNew), To: string(domain.StatusAllocated),
+			Actor: actor, At: o.CreatedAt})
+	}
 	return o, lines, true, nil
 }
 
@@ -328,15 +412,24 @@ func (s *Service) tenantTx(ctx context.Context, tenantID uuid.UUID, fn func(tx *
 		events, err = fn(tx)
 		return err
 	})
+	if err != nil {
+		return nil, domainError(err)
+	}
+	return events, nil
+}
+
+// domainError passes domain errors through, turns a refused transition into
+// a 409 and wraps anything else.
+func domainError(err error) error {
 	if err == nil {
-		return events, nil
+		return nil
 	}
 	if _, ok := apperr.As(err); ok {
-		return nil, err
+		return err
 	}
 	var te *domain.TransitionError
 	if errors.As(err, &te) {
-		return nil, apperr.Conflict("%v", te)
+		return apperr.Conflict("%v", te)
 	}
-	return nil, fmt.Errorf("orders: %w", err)
+	return fmt.Errorf("orders: %w", err)
 }

@@ -3,6 +3,9 @@ package orders_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/manifold-oms/manifold/server/internal/inventory"
 	"github.com/manifold-oms/manifold/server/internal/orders"
+	"github.com/manifold-oms/manifold/shared/api"
 )
 
 // Intake builds the order it returns from what its own statements wrote
@@ -101,5 +105,174 @@ func TestLinesOfOneProductLedgerEachStep(t *testing.T) {
 	}
 	if last.SKU != "SKU-L" || last.OnHand != 10 || last.Allocated != 5 || last.Available != 5 || last.Version != entries[1].Version {
 		t.Fatalf("last stock.changed %+v, want SKU-L 10 on hand, 5 allocated at version %d", last, entries[1].Version)
+	}
+}
+
+// Orders taken together in one transaction each keep their own outcome: a
+// refused order refuses only itself, a duplicate inside the batch is one
+// order, a short order goes on hold while the others allocate, and the
+// stock and ledger add up.
+func TestOrdersTakenTogetherKeepTheirOwnOutcome(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	hot := f.product("SKU-HOT", "H-01", 5)
+	f.product("SKU-COLD", "C-01", 100)
+	woo := f.account("woocommerce")
+	manual := f.account(orders.ManualKind)
+	f.mapSKU(woo, "w-hot", "SKU-HOT")
+	f.mapSKU(woo, "w-cold", "SKU-COLD")
+
+	ins := []orders.Intake{
+		intake(woo, "b1", line("w-hot", 2), line("w-cold", 1)),
+		intake(manual, "b2", line("NO-SUCH-SKU", 1)),           // refused: unknown SKU
+		intake(woo, "b3", line("w-hot", 2)),                    // allocates: 4 of 5 used
+		intake(woo, "b1", line("w-hot", 2), line("w-cold", 1)), // the same order again
+		intake(uuid.New(), "b4", line("w-hot", 1)),             // refused: no such account
+		intake(woo, "b5", line("w-hot", 2)),                    // short: 1 left
+		intake(woo, "b6", line("w-hot", 1), line("w-zzz", 1)),  // unmapped
+		intake(woo, "b7", line("w-hot", 1)),                    // allocates the last unit
+	}
+	res, errs := f.orders.IntakeTogether(ctx, f.tenant, "channel:test", ins)
+	wantErr := map[int]string{1: "NO-SUCH-SKU", 4: "not found"}
+	for i := range ins {
+		if want, ok := wantErr[i]; ok {
+			if errs[i] == nil || !strings.Contains(errs[i].Error(), want) {
+				t.Fatalf("order %d: error %v, want one naming %q", i, errs[i], want)
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Fatalf("order %d: %v", i, errs[i])
+		}
+	}
+	status := func(i int) string { return res[i].Order.Status }
+	if status(0) != api.StatusAllocated || status(2) != api.StatusAllocated || status(7) != api.StatusAllocated ||
+		status(5) != api.StatusOnHold || res[5].Order.HoldReason != api.HoldShort ||
+		status(6) != api.StatusOnHold || res[6].Order.HoldReason != api.HoldUnmapped {
+		t.Fatalf("statuses %s %s %s %s %s %s", status(0), status(2), status(5), status(6), status(7), res[5].Order.HoldDetail)
+	}
+	if !res[0].Created || res[3].Created || res[3].Order.ID != res[0].Order.ID {
+		t.Fatalf("the repeated order: first created=%v, second created=%v, ids %s %s",
+			res[0].Created, res[3].Created, res[0].Order.ID, res[3].Order.ID)
+	}
+	if got := f.stock(hot); got != (stock{OnHand: 5, Allocated: 5}) {
+		t.Fatalf("hot stock %+v, want all 5 allocated", got)
+	}
+	f.checkLedger(hot)
+	for _, i := range []int{0, 2, 5, 6, 7} {
+		stored, err := f.orders.Get(ctx, f.tenant, uuid.MustParse(res[i].Order.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(res[i].Order)
+		want, _ := json.Marshal(stored)
+		if string(got) != string(want) {
+			t.Fatalf("order %d returned\n%s\nstored is\n%s", i, got, want)
+		}
+	}
+	// One batch appended its events once: every created order announced,
+	// and the hot SKU's last figures.
+	var types []string
+	err := f.db.Tenant(ctx, f.tenant, func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT type FROM events WHERE tenant_id = ? AND seq > (SELECT max(seq) - 100 FROM events WHERE tenant_id = ?)
+			AND type = 'order.created' ORDER BY seq`, f.tenant, f.tenant).Scan(&types).Error
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(types) != 5 {
+		t.Fatalf("%d order.created events, want 5 (b1, b3, b5, b6, b7)", len(types))
+	}
+}
+
+// Many concurrent intakes of one tenant on the last units of a SKU: exactly
+// as many allocate as there are units, however they are batched.
+func TestConcurrentIntakesNeverOversell(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	p := f.product("SKU-LAST", "L-09", 30)
+	woo := f.account("woocommerce")
+	f.mapSKU(woo, "w-last", "SKU-LAST")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	count := map[string]int{}
+	for i := range 120 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Every third order comes twice.
+			r, err := f.orders.Intake(ctx, f.tenant, "c", intake(woo, fmt.Sprint("c-", i-i%3), line("w-last", 1)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if r.Created {
+				mu.Lock()
+				count[r.Order.Status]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if count[api.StatusAllocated] != 30 || count[api.StatusOnHold] != 10 {
+		t.Fatalf("created orders by status %v, want 30 allocated and 10 on hold (40 distinct orders)", count)
+	}
+	if got := f.stock(p); got != (stock{OnHand: 30, Allocated: 30}) {
+		t.Fatalf("stock %+v", got)
+	}
+	f.checkLedger(p)
+}
+
+// A batch whose orders the stock covers is one transaction: one stock
+// update per product (one stock.changed event for the batch), each order
+// allocated with its transitions, the ledger naming who took them in.
+func TestABatchThatFitsMovesStockOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	hot := f.product("SKU-HOT", "H-01", 100)
+	woo := f.account("woocommerce")
+	manual := f.account(orders.ManualKind)
+	f.mapSKU(woo, "w-hot", "SKU-HOT")
+	var before int64
+	seqs := func() (n int64) {
+		_ = f.db.Tenant(ctx, f.tenant, func(tx *gorm.DB) error {
+			return tx.Raw(`SELECT count(*) FROM events WHERE tenant_id = ? AND type = 'stock.changed'`, f.tenant).Scan(&n).Error
+		})
+		return n
+	}
+	before = seqs()
+	ins := []orders.Intake{
+		intake(woo, "f1", line("w-hot", 2)),
+		intake(woo, "f3", line("w-hot", 3), line("w-hot", 1)),
+		intake(manual, "f4", line("SKU-HOT", 4)),
+	}
+	res, errs := f.orders.IntakeTogether(ctx, f.tenant, "channel:test", ins)
+	for i := range ins {
+		if errs[i] != nil || res[i].Order.Status != api.StatusAllocated {
+			t.Fatalf("order %d: %v %+v", i, errs[i], res[i].Order)
+		}
+		stored, err := f.orders.Get(ctx, f.tenant, uuid.MustParse(res[i].Order.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(res[i].Order)
+		want, _ := json.Marshal(stored)
+		if string(got) != string(want) {
+			t.Fatalf("order %d returned\n%s\nstored is\n%s", i, got, want)
+		}
+	}
+	if got := f.stock(hot); got != (stock{OnHand: 100, Allocated: 10}) {
+		t.Fatalf("stock %+v, want 10 allocated", got)
+	}
+	f.checkLedger(hot)
+	if n := seqs() - before; n != 1 {
+		t.Fatalf("%d stock.changed events for the batch, want 1", n)
+	}
+	var actors []string
+	err := f.db.Tenant(ctx, f.tenant, func(tx *gorm.DB) error {
+		return tx.Raw(`SELECT DISTINCT actor FROM stock_ledger WHERE tenant_id = ? AND kind = 'allocation'`, f.tenant).Scan(&actors).Error
+	})
+	if err != nil || len(actors) != 1 || actors[0] != "channel:test" {
+		t.Fatalf("ledger actors %v (%v)", actors, err)
 	}
 }

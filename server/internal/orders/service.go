@@ -18,15 +18,17 @@ import (
 
 // Service manages orders.
 type Service struct {
-	db  *db.DB
-	inv *inventory.Service
-	log *slog.Logger
+	db      *db.DB
+	inv     *inventory.Service
+	log     *slog.Logger
+	batcher *intakeBatcher
 }
 
 // NewService returns the order service. It registers itself with the stock
 // service so held orders allocate as soon as stock comes back.
 func NewService(d *db.DB, inv *inventory.Service, log *slog.Logger) *Service {
 	s := &Service{db: d, inv: inv, log: log}
+	s.batcher = newIntakeBatcher(s)
 	inv.Observe(s)
 	return s
 }
@@ -54,6 +56,12 @@ type work struct {
 	change inventory.Change
 	known  inventory.Known
 	events []realtime.NewEvent
+
+	// deferStock, set for orders taken in a batch, has a mapped order
+	// written ALLOCATED with its allocation rows, its lines added to
+	// claimed, and the stock moved later for the whole batch at once.
+	deferStock bool
+	claimed    []inventory.LineDemand
 }
 
 // moved records stock the transaction moved, with the figures it left.
@@ -74,6 +82,22 @@ func (w *work) orderEvent(typ string, o *orderRow) {
 	if o.Status == domain.StatusAllocated || o.Status == domain.StatusPicking || typ == "order.updated" {
 		w.events = append(w.events, realtime.NewEvent{Type: "pickqueue.changed", Data: ev})
 	}
+}
+
+// merge adds what another order of the same transaction did.
+func (w *work) merge(o work) {
+	w.change.Products = append(w.change.Products, o.change.Products...)
+	w.change.Increased = append(w.change.Increased, o.change.Increased...)
+	if len(o.known) > 0 {
+		if w.known == nil {
+			w.known = inventory.Known{}
+		}
+		for _, f := range o.known {
+			w.known.Add(f)
+		}
+	}
+	w.events = append(w.events, o.events...)
+	w.claimed = append(w.claimed, o.claimed...)
 }
 
 // finish appends the transaction's events; call it last inside the transaction.
@@ -131,14 +155,13 @@ func setStatus(tx *gorm.DB, tenantID uuid.UUID, o *orderRow, to domain.OrderStat
 func allocateOrder(tx *gorm.DB, tenantID uuid.UUID, o *orderRow, lines []lineRow, actor string, w *work) error {
 	demand := make([]inventory.LineDemand, 0, len(lines))
 	for _, l := range lines {
-		demand = append(demand, inventory.LineDemand{OrderID: o.ID, LineID: l.ID, ProductID: *l.ProductID, Quantity: l.Quantity})
+		demand = append(demand, inventory.LineDemand{OrderID: o.ID, LineID: l.ID, ProductID: *l.ProductID, Quantity: l.Quantity, Actor: actor})
 	}
+	markAllocated := func() error { return setStatus(tx, tenantID, o, domain.StatusAllocated, "", "", actor, "") }
 	// The order is marked ALLOCATED before the stock rows are locked; a
 	// shortage rolls that back with the allocation.
 	from := *o
-	short, figs, err := inventory.AllocateTx(tx, tenantID, actor, demand, func() error {
-		return setStatus(tx, tenantID, o, domain.StatusAllocated, "", "", actor, "")
-	})
+	short, figs, err := inventory.AllocateTx(tx, tenantID, actor, demand, markAllocated)
 	if err != nil {
 		return err
 	}
