@@ -21,9 +21,13 @@ const (
 // intakeResult holds the multi-tenant intake scenario's figures.
 type intakeResult struct {
 	tenants int
-	run     load
-	waits   waitProfile
-	setup   time.Duration
+	// run is the closed loop: how many orders per second intake sustains.
+	run   load
+	waits waitProfile
+	// paced offers orders at the target rate, open loop: how long each
+	// takes at that load.
+	paced load
+	setup time.Duration
 }
 
 // runIntake spreads 3-line orders over many tenants, each with three
@@ -85,5 +89,7 @@ func runIntake(ctx context.Context, sc *Scratch, opt Options, progress func(stri
 	stop := sampleWaits(ctx, sc.AppURL, sc.Name, 20*time.Millisecond)
 	res.run = drive(ctx, workers, opt.Duration, opt.Seed, intake("in"))
 	res.waits = stop()
+	progress("intake: %.0f orders/s offered at a steady pace across %d tenants for %s", IntakeTargetRate, opt.Tenants, opt.Duration)
+	res.paced = pace(ctx, IntakeTargetRate, opt.Duration, opt.Seed, intake("paced"))
 	return res, nil
 }

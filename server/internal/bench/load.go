@@ -113,3 +113,58 @@ func (l latencies) max() time.Duration {
 	}
 	return l[len(l)-1]
 }
+
+// pace calls fn at a fixed rate for d, open loop: each call starts on its own
+// goroutine when it is due, whether or not earlier calls have returned, and
+// is timed from when it was due. A system that falls behind therefore shows
+// it in the latencies instead of quietly slowing the arrivals, as a closed
+// loop would. workers in the result is the most calls that were in flight
+// at once.
+func pace(ctx context.Context, rate float64, d time.Duration, seed uint64, fn op) load {
+	interval := time.Duration(float64(time.Second) / rate)
+	calls := int(d.Seconds() * rate)
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		out      load
+		inFlight int
+	)
+	cpu0 := processCPU()
+	start := time.Now()
+	for i := 0; i < calls && ctx.Err() == nil; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		if wait := time.Until(due); wait > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+		}
+		mu.Lock()
+		inFlight++
+		out.workers = max(out.workers, inFlight)
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, uint64(i)))
+			err := fn(ctx, 0, i, rng)
+			took := time.Since(due)
+			mu.Lock()
+			defer mu.Unlock()
+			inFlight--
+			if err != nil {
+				out.failed++
+				if out.firstErr == nil {
+					out.firstErr = err
+				}
+				return
+			}
+			out.ok++
+			out.lat = append(out.lat, took)
+		}()
+	}
+	wg.Wait()
+	out.elapsed, out.cpu = time.Since(start), processCPU()-cpu0
+	slices.Sort(out.lat)
+	return out
+}

@@ -97,7 +97,7 @@ func printIntake(out io.Writer, opt Options, r intakeResult) {
 	fmt.Fprintf(tw, "order lines per second\t%.1f\t\t\n", 3*l.rate())
 	fmt.Fprintf(tw, "p50 Intake call\t%s\t\t\n", ms(l.lat.percentile(50)))
 	fmt.Fprintf(tw, "p95 Intake call\t%s\t\t\n", ms(l.lat.percentile(95)))
-	fmt.Fprintf(tw, "p99 Intake call\t%s\t≤ %s\t%s\n", ms(l.lat.percentile(99)), ms(IntakeTargetP99), verdict(l.lat.percentile(99) <= IntakeTargetP99))
+	fmt.Fprintf(tw, "p99 Intake call\t%s\t\t(closed loop: queueing behind %d workers)\n", ms(l.lat.percentile(99)), l.workers)
 	fmt.Fprintf(tw, "max Intake call\t%s\t\t\n", ms(l.lat.max()))
 	fmt.Fprintf(tw, "orders taken\t%d (%d failed)\t\t\n", l.ok, l.failed)
 	fmt.Fprintf(tw, "bench process CPU\t%.2f cores\t\t\n", l.cores())
@@ -108,13 +108,25 @@ func printIntake(out io.Writer, opt Options, r intakeResult) {
 		fmt.Fprintf(tw, "CPU-bound ceiling\t%.0f orders/s on %d CPUs\t\t(if nothing else ran)\n", float64(runtime.NumCPU())/per.Seconds(), runtime.NumCPU())
 	}
 	fmt.Fprintf(tw, "set-up\t%d tenants in %s\t\t\n", r.tenants, r.setup.Round(100*time.Millisecond))
+	p := r.paced
+	fmt.Fprintf(tw, "at %.0f orders/s offered\t%.1f orders/s taken, %d failed\t≥ %.0f\t%s\n", IntakeTargetRate, p.rate(), p.failed,
+		IntakeTargetRate*0.98, verdict(p.rate() >= IntakeTargetRate*0.98 && p.failed == 0))
+	fmt.Fprintf(tw, "  p50 commit latency\t%s\t\t\n", ms(p.lat.percentile(50)))
+	fmt.Fprintf(tw, "  p99 commit latency\t%s\t≤ %s\t%s\n", ms(p.lat.percentile(99)), ms(IntakeTargetP99), verdict(p.failed == 0 && p.lat.percentile(99) <= IntakeTargetP99))
+	fmt.Fprintf(tw, "  max, most in flight\t%s, %d\t\t\n", ms(p.lat.max()), p.workers)
 	tw.Flush()
 	if l.firstErr != nil {
 		fmt.Fprintf(out, "  first failure: %v\n", l.firstErr)
 	}
-	fmt.Fprintln(out, "  An Intake call is the whole transaction (resolve SKUs, insert order and lines, allocate, events) plus its read-back.")
-	fmt.Fprintf(out, "  %d workers in a closed loop make the mean call %d ÷ rate = %s; a p99 within %s needs well over %.0f orders/s.\n",
-		l.workers, l.workers, ms(meanLatency(l)), ms(IntakeTargetP99), float64(l.workers)/IntakeTargetP99.Seconds())
+	if p.firstErr != nil {
+		fmt.Fprintf(out, "  first failure at the steady pace: %v\n", p.firstErr)
+	}
+	fmt.Fprintln(out, "  An Intake call is the whole transaction: resolve SKUs, insert the order and its lines, allocate, append events, commit.")
+	fmt.Fprintf(out, "  The closed loop measures the rate intake sustains; its %d workers make the mean call %d ÷ rate = %s of queueing.\n",
+		l.workers, l.workers, ms(meanLatency(l)))
+	fmt.Fprintf(out, "  The latency target is read at the target rate: orders arrive every %s whether or not earlier ones are done,\n",
+		ms(time.Second/time.Duration(IntakeTargetRate)))
+	fmt.Fprintln(out, "  and each is timed from when it was due, so falling behind shows in the figures.")
 	printWaits(out, []string{"intake"}, []waitProfile{r.waits})
 }
 
