@@ -161,24 +161,21 @@ func (s *Service) intakeTxn(tenantID uuid.UUID, calls []*intakeCall) error {
 		all work
 	)
 	committed, err := s.tenantTx(ctx, tenantID, func(tx *gorm.DB) ([]api.Event, error) {
-		out, all = make([]outcome, len(calls)), work{deferStock: len(calls) > 1}
-		var accounts map[uuid.UUID]*resolved
-		if len(calls) > 1 {
-			ins := make([]Intake, len(calls))
-			for i, c := range calls {
-				ins[i] = c.in
-			}
-			var err error
-			if accounts, err = resolveBatch(tx, tenantID, ins); err != nil {
-				return nil, err
-			}
-		}
-		for i, c := range calls {
-			created, id, err := intakeTx(tx, tenantID, c.actor, c.in, accounts[c.in.ChannelAccountID], &all)
+		out, all = make([]outcome, len(calls)), work{}
+		if len(calls) == 1 {
+			created, id, err := intakeTx(tx, tenantID, calls[0].actor, calls[0].in, &all)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = outcome{created: created, orderID: id}
+			out[0] = outcome{created: created, orderID: id}
+		} else {
+			created, ids, err := intakeBatchTx(tx, tenantID, calls, &all)
+			if err != nil {
+				return nil, err
+			}
+			for i := range calls {
+				out[i] = outcome{created: created[i], orderID: ids[i]}
+			}
 		}
 		// The batch's stock moves last, one update per product for every
 		// order: the hot rows stay locked for that, the events and the

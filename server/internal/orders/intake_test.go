@@ -245,21 +245,33 @@ func TestABatchThatFitsMovesStockOnce(t *testing.T) {
 		intake(woo, "f1", line("w-hot", 2)),
 		intake(woo, "f3", line("w-hot", 3), line("w-hot", 1)),
 		intake(manual, "f4", line("SKU-HOT", 4)),
+		intake(woo, "f5", line("w-hot", 1), line("w-nope", 1)), // unmapped: held, allocates nothing
+		intake(woo, "f1", line("w-hot", 2)),                    // f1 again, in the same batch
 	}
 	res, errs := f.orders.IntakeTogether(ctx, f.tenant, "channel:test", ins)
 	for i := range ins {
-		if errs[i] != nil || res[i].Order.Status != api.StatusAllocated {
-			t.Fatalf("order %d: %v %+v", i, errs[i], res[i].Order)
+		if errs[i] != nil {
+			t.Fatalf("order %d: %v", i, errs[i])
+		}
+		want := api.StatusAllocated
+		if i == 3 {
+			want = api.StatusOnHold
+		}
+		if res[i].Order.Status != want || res[i].Created != (i != 4) {
+			t.Fatalf("order %d: created=%v %+v, want %s", i, res[i].Created, res[i].Order, want)
 		}
 		stored, err := f.orders.Get(ctx, f.tenant, uuid.MustParse(res[i].Order.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, _ := json.Marshal(res[i].Order)
-		want, _ := json.Marshal(stored)
-		if string(got) != string(want) {
-			t.Fatalf("order %d returned\n%s\nstored is\n%s", i, got, want)
+		want2, _ := json.Marshal(stored)
+		if string(got) != string(want2) {
+			t.Fatalf("order %d returned\n%s\nstored is\n%s", i, got, want2)
 		}
+	}
+	if res[4].Order.ID != res[0].Order.ID || res[3].Order.HoldReason != api.HoldUnmapped || !strings.Contains(res[3].Order.HoldDetail, "w-nope") {
+		t.Fatalf("repeat %s vs %s; held %+v", res[4].Order.ID, res[0].Order.ID, res[3].Order)
 	}
 	if got := f.stock(hot); got != (stock{OnHand: 100, Allocated: 10}) {
 		t.Fatalf("stock %+v, want 10 allocated", got)

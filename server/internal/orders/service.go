@@ -57,11 +57,10 @@ type work struct {
 	known  inventory.Known
 	events []realtime.NewEvent
 
-	// deferStock, set for orders taken in a batch, has a mapped order
-	// written ALLOCATED with its allocation rows, its lines added to
-	// claimed, and the stock moved later for the whole batch at once.
-	deferStock bool
-	claimed    []inventory.LineDemand
+	// claimed holds the lines of orders taken in a batch, written
+	// ALLOCATED with their allocation rows, whose stock is moved for the
+	// whole batch at once.
+	claimed []inventory.LineDemand
 }
 
 // moved records stock the transaction moved, with the figures it left.
@@ -82,22 +81,6 @@ func (w *work) orderEvent(typ string, o *orderRow) {
 	if o.Status == domain.StatusAllocated || o.Status == domain.StatusPicking || typ == "order.updated" {
 		w.events = append(w.events, realtime.NewEvent{Type: "pickqueue.changed", Data: ev})
 	}
-}
-
-// merge adds what another order of the same transaction did.
-func (w *work) merge(o work) {
-	w.change.Products = append(w.change.Products, o.change.Products...)
-	w.change.Increased = append(w.change.Increased, o.change.Increased...)
-	if len(o.known) > 0 {
-		if w.known == nil {
-			w.known = inventory.Known{}
-		}
-		for _, f := range o.known {
-			w.known.Add(f)
-		}
-	}
-	w.events = append(w.events, o.events...)
-	w.claimed = append(w.claimed, o.claimed...)
 }
 
 // finish appends the transaction's events; call it last inside the transaction.
