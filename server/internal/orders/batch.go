@@ -66,7 +66,7 @@ type intakeQueue struct {
 // maxIntakeRunners is how many intake transactions of one tenant run at
 // once in this process. More than one lets a batch write its orders while
 // another holds the hot stock rows for its last statements and commit.
-const maxIntakeRunners = 4
+const maxIntakeRunners = 2
 
 func newIntakeBatcher(s *Service) *intakeBatcher {
 	return &intakeBatcher{s: s, queues: map[uuid.UUID]*intakeQueue{}}
@@ -127,15 +127,11 @@ func (s *Service) intakeBatch(tenantID uuid.UUID, batch []*intakeCall) {
 	if len(live) == 0 {
 		return
 	}
-	if err := s.intakeTxn(tenantID, live); err != nil {
-		if len(live) == 1 {
-			live[0].err = err
-		} else {
-			for _, c := range live {
-				if err := s.intakeTxn(tenantID, []*intakeCall{c}); err != nil {
-					c.err = err
-				}
-			}
+	if len(live) == 1 {
+		live[0].err = s.intakeOne(tenantID, live[0])
+	} else if err := s.intakeTxn(tenantID, live, false); err != nil {
+		for _, c := range live {
+			c.err = s.intakeOne(tenantID, c)
 		}
 	}
 	for _, c := range live {
@@ -143,13 +139,27 @@ func (s *Service) intakeBatch(tenantID uuid.UUID, batch []*intakeCall) {
 	}
 }
 
+// intakeOne records one order. It tries the short way, the order written
+// ALLOCATED and its stock moved last, and falls back to allocating line by
+// line (which can put the order on hold short) when the stock does not
+// cover it.
+func (s *Service) intakeOne(tenantID uuid.UUID, c *intakeCall) error {
+	err := s.intakeTxn(tenantID, []*intakeCall{c}, false)
+	if errors.Is(err, errBatchShort) {
+		err = s.intakeTxn(tenantID, []*intakeCall{c}, true)
+	}
+	return err
+}
+
 // intakeTxn records calls in one transaction. On success every call holds
-// its outcome; on error none does. In a batch (more than one call) any
-// order's error fails the whole transaction — the orders are then taken one
-// by one, where each gets its own answer — and every mapped order is written
-// ALLOCATED straight away, its stock moved for the whole batch at the end:
-// if that finds too little stock, the batch fails the same way.
-func (s *Service) intakeTxn(tenantID uuid.UUID, calls []*intakeCall) error {
+// its outcome; on error none does. Every mapped order is written ALLOCATED
+// straight away and the stock of all of them moved at the end; if that
+// finds too little stock the transaction fails with errBatchShort. Any
+// order's error fails the whole transaction: a batch's orders are then taken
+// one by one, where each gets its own answer. With lineByLine (one call),
+// the order is allocated the careful way instead, which holds it short
+// when the stock does not cover it.
+func (s *Service) intakeTxn(tenantID uuid.UUID, calls []*intakeCall, lineByLine bool) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(calls[0].ctx), intakeTimeout)
 	defer cancel()
 	type outcome struct {
@@ -162,7 +172,7 @@ func (s *Service) intakeTxn(tenantID uuid.UUID, calls []*intakeCall) error {
 	)
 	committed, err := s.tenantTx(ctx, tenantID, func(tx *gorm.DB) ([]api.Event, error) {
 		out, all = make([]outcome, len(calls)), work{}
-		if len(calls) == 1 {
+		if lineByLine {
 			created, id, err := intakeTx(tx, tenantID, calls[0].actor, calls[0].in, &all)
 			if err != nil {
 				return nil, err
