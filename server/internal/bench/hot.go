@@ -64,13 +64,16 @@ func runHot(ctx context.Context, sc *Scratch, opt Options, progress func(string,
 	}
 	progress("hot: %d clients ordering 1 unit of one SKU through orders.Service.Intake for %s", res.clients, opt.Duration)
 	warmUp(ctx, res.clients, opt.Duration, intake("warm"))
+	if err := sc.analyze(ctx); err != nil {
+		return res, err
+	}
 	stop := sampleWaits(ctx, sc.AppURL, sc.Name, 20*time.Millisecond)
 	res.intake = drive(ctx, res.clients, opt.Duration, opt.Seed, intake("hot"))
 	res.intakeWaits = stop()
 
 	// The bare allocation still needs an order and a line to point at (the
 	// allocation row references the line); everything else intake does is
-	// left out: SKU mapping, transitions, status updates, events, read-back.
+	// left out: SKU mapping, transitions, status updates, events.
 	raw := func(prefix string) op {
 		return func(ctx context.Context, w, n int, _ *rand.Rand) error {
 			return st.db.Tenant(ctx, s.tenant, func(tx *gorm.DB) error {
@@ -96,6 +99,9 @@ func runHot(ctx context.Context, sc *Scratch, opt Options, progress func(string,
 	}
 	progress("hot: %d clients calling inventory.AllocateTx in a minimal transaction for %s", res.clients, opt.Duration)
 	warmUp(ctx, res.clients, opt.Duration, raw("rawwarm"))
+	if err := sc.analyze(ctx); err != nil {
+		return res, err
+	}
 	stop = sampleWaits(ctx, sc.AppURL, sc.Name, 20*time.Millisecond)
 	res.raw = drive(ctx, res.clients, opt.Duration, opt.Seed, raw("raw"))
 	res.rawWaits = stop()

@@ -86,6 +86,9 @@ func runIntake(ctx context.Context, sc *Scratch, opt Options, progress func(stri
 	}
 	progress("intake: %d workers submitting 3-line orders across %d tenants for %s", workers, opt.Tenants, opt.Duration)
 	warmUp(ctx, workers, opt.Duration, intake("warm"))
+	if err := sc.analyze(ctx); err != nil {
+		return res, err
+	}
 	stop := sampleWaits(ctx, sc.AppURL, sc.Name, 20*time.Millisecond)
 	res.run = drive(ctx, workers, opt.Duration, opt.Seed, intake("in"))
 	res.waits = stop()
