@@ -72,7 +72,7 @@ func printHot(out io.Writer, opt Options, r hotResult) {
 		fmt.Fprintf(tw, "intake ÷ pgbench\tn/a\ttarget ≥ %.2f\tnot measured: %s\n", HotTarget, r.pgbenchNote)
 	}
 	if r.raw.rate() > 0 {
-		fmt.Fprintf(tw, "intake ÷ allocate only\t%.2f\t\t(what the rest of intake costs at the hot row)\n", r.intake.rate()/r.raw.rate())
+		fmt.Fprintf(tw, "intake ÷ allocate only\t%.2f\t\t(intake group-commits concurrent orders; allocate only is one order per transaction)\n", r.intake.rate()/r.raw.rate())
 	}
 	tw.Flush()
 	if r.pgbench != nil {
