@@ -16,6 +16,22 @@ import (
 	"github.com/manifold-oms/manifold/shared/api"
 )
 
+// asStored fails the test unless o is exactly what reading the order back
+// returns, and returns that as JSON.
+func (f *fixture) asStored(t *testing.T, o api.Order, what string) string {
+	t.Helper()
+	stored, err := f.orders.Get(context.Background(), f.tenant, uuid.MustParse(o.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(o)
+	want, _ := json.Marshal(stored)
+	if string(got) != string(want) {
+		t.Fatalf("%s returned\n%s\nstored is\n%s", what, got, want)
+	}
+	return string(want)
+}
+
 // Intake builds the order it returns from what its own statements wrote
 // instead of reading it again; it must be exactly what a later read shows.
 func TestIntakeReturnsTheOrderAsStored(t *testing.T) {
@@ -46,20 +62,12 @@ func TestIntakeReturnsTheOrderAsStored(t *testing.T) {
 			if !res.Created {
 				t.Fatal("not created")
 			}
-			stored, err := f.orders.Get(ctx, f.tenant, uuid.MustParse(res.Order.ID))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := json.Marshal(res.Order)
-			want, _ := json.Marshal(stored)
-			if string(got) != string(want) {
-				t.Fatalf("intake returned\n%s\nstored is\n%s", got, want)
-			}
+			want := f.asStored(t, res.Order, "intake")
 			again, err := f.orders.Intake(ctx, f.tenant, "channel:test", in)
 			if err != nil || again.Created {
 				t.Fatalf("second intake: created=%v err=%v", again.Created, err)
 			}
-			if second, _ := json.Marshal(again.Order); string(second) != string(want) {
+			if second, _ := json.Marshal(again.Order); string(second) != want {
 				t.Fatalf("second intake returned\n%s\nstored is\n%s", second, want)
 			}
 		})
@@ -160,15 +168,7 @@ func TestOrdersTakenTogetherKeepTheirOwnOutcome(t *testing.T) {
 	}
 	f.checkLedger(hot)
 	for _, i := range []int{0, 2, 5, 6, 7} {
-		stored, err := f.orders.Get(ctx, f.tenant, uuid.MustParse(res[i].Order.ID))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := json.Marshal(res[i].Order)
-		want, _ := json.Marshal(stored)
-		if string(got) != string(want) {
-			t.Fatalf("order %d returned\n%s\nstored is\n%s", i, got, want)
-		}
+		f.asStored(t, res[i].Order, fmt.Sprint("order ", i))
 	}
 	// One batch appended its events once: every created order announced,
 	// and the hot SKU's last figures.
@@ -260,15 +260,7 @@ func TestABatchThatFitsMovesStockOnce(t *testing.T) {
 		if res[i].Order.Status != want || res[i].Created != (i != 4) {
 			t.Fatalf("order %d: created=%v %+v, want %s", i, res[i].Created, res[i].Order, want)
 		}
-		stored, err := f.orders.Get(ctx, f.tenant, uuid.MustParse(res[i].Order.ID))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := json.Marshal(res[i].Order)
-		want2, _ := json.Marshal(stored)
-		if string(got) != string(want2) {
-			t.Fatalf("order %d returned\n%s\nstored is\n%s", i, got, want2)
-		}
+		f.asStored(t, res[i].Order, fmt.Sprint("order ", i))
 	}
 	if res[4].Order.ID != res[0].Order.ID || res[3].Order.HoldReason != api.HoldUnmapped || !strings.Contains(res[3].Order.HoldDetail, "w-nope") {
 		t.Fatalf("repeat %s vs %s; held %+v", res[4].Order.ID, res[0].Order.ID, res[3].Order)
