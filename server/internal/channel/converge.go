@@ -41,6 +41,9 @@ func (p *Pusher) PushHandler() asynq.Handler {
 		if err := json.Unmarshal(t.Payload(), &pl); err != nil || pl.TenantID == uuid.Nil || pl.AccountID == uuid.Nil {
 			return fmt.Errorf("channel: push payload %q names no tenant and account: %w", t.Payload(), asynq.SkipRetry)
 		}
+		if pl.FollowUp > 0 {
+			return p.runFollowUp(ctx, pl)
+		}
 		res, err := p.Converge(ctx, pl.TenantID, pl.AccountID)
 		switch {
 		case errors.Is(err, ErrAccountNotFound), errors.Is(err, ErrNoConnector):
@@ -73,35 +76,126 @@ func lastAttempt(ctx context.Context) bool {
 // listings whose pushed quantity already matches as current, and sends the
 // rest in batches. It repeats until a round finds nothing to send, so stock
 // that moved during a push (whose own push request was absorbed by this run)
-// is sent before the run ends. A listing the channel rejects waits for its
-// backoff instead of being sent again in the same run.
+// is sent before the run ends; a request that arrives during that last look
+// makes it look once more (see runs). A listing the channel rejects waits for
+// its backoff instead of being sent again in the same run.
 //
 // It returns an error when a call to the channel failed; what was pushed
 // before stays recorded.
 func (p *Pusher) Converge(ctx context.Context, tenantID, accountID uuid.UUID) (Result, error) {
 	var res Result
 	rejected := map[uuid.UUID]bool{}
+	r := p.runs.start(accountID)
+	defer func() {
+		// A run answers the requests it took with a look that finds nothing
+		// to send (runs.finish). One ending otherwise, on an error or with
+		// its rounds used up, hands them to a follow-up rather than leave
+		// them to the reconciler.
+		if p.runs.end(r) {
+			p.followUpLater(ctx, tenantID, accountID)
+		}
+	}()
+	var sent time.Time
 	for res.Rounds < p.maxRounds {
-		if res.Rounds > 0 && p.pace > 0 {
+		// The pace counts from the last call: a look made again for a late
+		// request, after a round that sent nothing, does not wait.
+		if wait := time.Until(sent.Add(p.pace)); !sent.IsZero() && wait > 0 {
 			select {
-			case <-time.After(p.pace):
+			case <-time.After(wait):
 			case <-ctx.Done():
 				return res, fmt.Errorf("channel: push of account %s: %w", accountID, ctx.Err())
 			}
 		}
 		res.Rounds++
+		p.runs.look(r)
 		acct, todo, err := p.plan(ctx, tenantID, accountID, rejected)
-		if err != nil || len(todo) == 0 {
+		if p.afterLook != nil {
+			p.afterLook()
+		}
+		if err != nil {
 			return res, err
 		}
+		if len(todo) == 0 {
+			if p.runs.finish(r) {
+				return res, nil
+			}
+			continue
+		}
 		ch, _ := p.reg.Get(acct.Kind)
-		if err := p.send(ctx, ch, acct, todo, rejected, &res); err != nil {
+		err = p.send(ctx, ch, acct, todo, rejected, &res)
+		sent = time.Now()
+		if err != nil {
 			return res, err
 		}
 	}
-	p.log.Info("channel: stock still changing after the last push round; the next push or the reconciler continues",
+	p.log.Info("channel: stock still changing after the last push round; the next push continues",
 		slog.String("account_id", accountID.String()), slog.Int("rounds", res.Rounds))
 	return res, nil
+}
+
+// followUpLater schedules a follow-up for requests a run took and leaves
+// unanswered, even when the run's context has ended.
+func (p *Pusher) followUpLater(ctx context.Context, tenantID, accountID uuid.UUID) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), kickTimeout)
+	defer cancel()
+	if err := p.followUp(ctx, tenantID, accountID, 1); err != nil {
+		p.log.Warn("channel: push follow-up not scheduled; the reconciler will push",
+			slog.String("account_id", accountID.String()), slog.String("err", err.Error()))
+	}
+}
+
+// runFollowUp runs a follow-up (see Enqueue). It was requested after a stock
+// change and could not have started before, so looking now covers that
+// change: when a listing should show another quantity than the one the last
+// look recorded, some change is still unseen, and it requests the push again
+// (scheduling the chain's next follow-up if the push task is still queued or
+// running). Otherwise every change has been looked at by a push, which sent
+// what needed sending, and there is nothing to do; in particular a listing
+// the channel rejected is not sent again before its backoff.
+func (p *Pusher) runFollowUp(ctx context.Context, pl PushPayload) error {
+	unseen, err := p.unseen(ctx, pl.TenantID, pl.AccountID)
+	if err != nil || !unseen {
+		return err
+	}
+	return p.request(ctx, pl.TenantID, pl.AccountID, pl.FollowUp+1)
+}
+
+// unseen reports whether a listing of the account should show another
+// quantity than the desired one its last look recorded (or has never been
+// looked at).
+func (p *Pusher) unseen(ctx context.Context, tenantID, accountID uuid.UUID) (bool, error) {
+	var found bool
+	err := p.db.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
+		// What was recorded is read first: a look recording in between makes
+		// the comparison find a difference, never hide one.
+		var rows []struct {
+			ID         uuid.UUID
+			DesiredQty *int
+		}
+		if err := tx.Raw(`SELECT id, desired_qty FROM channel_listings WHERE tenant_id = ? AND channel_account_id = ?`,
+			tenantID, accountID).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("channel: read listings: %w", err)
+		}
+		recorded := make(map[uuid.UUID]*int, len(rows))
+		for _, r := range rows {
+			recorded[r.ID] = r.DesiredQty
+		}
+		desired, err := inventory.DesiredForAccountTx(tx, tenantID, accountID)
+		if err != nil {
+			return err
+		}
+		for _, d := range desired {
+			if q, ok := recorded[d.ListingID]; ok && (q == nil || *q != d.Quantity) {
+				found = true
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("channel: follow-up of account %s: %w", accountID, err)
+	}
+	return found, nil
 }
 
 // listingState is a listing's push record as plan reads it.

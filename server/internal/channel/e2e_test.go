@@ -1,8 +1,11 @@
 package channel_test
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,9 +24,18 @@ type asynqQueue struct {
 	insp     *asynq.Inspector
 }
 
+// workerOpts tune withWorker.
+type workerOpts struct {
+	// noKicker leaves the pusher unregistered with the stock service.
+	noKicker bool
+	// wrapPush, when set, wraps the push handler the worker runs.
+	wrapPush func(asynq.Handler) asynq.Handler
+}
+
 // withWorker returns a fixture whose pusher enqueues with a real asynq
-// client, and runs a real worker with the push and reconcile handlers.
-func withWorker(t *testing.T, noKicker bool) (*fixture, asynqQueue) {
+// client, and runs a real worker with the push and reconcile handlers, set
+// to look for due tasks as often as production's (tasks.NewWorker).
+func withWorker(t *testing.T, o workerOpts) (*fixture, asynqQueue) {
 	t.Helper()
 	redisOpt, err := tasks.RedisOpt(env.RedisURL)
 	if err != nil {
@@ -36,12 +48,17 @@ func withWorker(t *testing.T, noKicker bool) (*fixture, asynqQueue) {
 		_ = q.insp.Close()
 		_ = client.Close()
 	})
-	f := newFixture(t, fixtureOpts{enqueuer: client, noKicker: noKicker, pusher: []channel.Option{channel.WithQueue(q.name),
+	f := newFixture(t, fixtureOpts{enqueuer: client, noKicker: o.noKicker, pusher: []channel.Option{channel.WithQueue(q.name),
 		channel.WithPace(500 * time.Millisecond), channel.WithErrorBackoff(time.Second, 5*time.Minute)}})
 	worker := asynq.NewServer(redisOpt, asynq.Config{Queues: map[string]int{q.name: 1}, Concurrency: 4,
-		RetryDelayFunc: tasks.RetryDelay, LogLevel: asynq.FatalLevel})
+		RetryDelayFunc: tasks.RetryDelay, LogLevel: asynq.FatalLevel,
+		TaskCheckInterval: tasks.TaskCheckInterval, DelayedTaskCheckInterval: time.Second})
+	push := f.pusher.PushHandler()
+	if o.wrapPush != nil {
+		push = o.wrapPush(push)
+	}
 	mux := asynq.NewServeMux()
-	mux.Handle(channel.TaskPush, f.pusher.PushHandler())
+	mux.Handle(channel.TaskPush, push)
 	mux.Handle(channel.TaskReconcile, f.pusher.ReconcileHandler())
 	if err := worker.Start(mux); err != nil {
 		t.Fatal(err)
@@ -55,7 +72,7 @@ func withWorker(t *testing.T, noKicker bool) (*fixture, asynqQueue) {
 // on one SKU become a handful of pushes, and every listing ends at the right
 // quantity, a failed call included.
 func TestBurstOfOrdersCoalescesThroughAsynq(t *testing.T) {
-	f, q := withWorker(t, false)
+	f, q := withWorker(t, workerOpts{})
 
 	f.product("SKU-1", 1000)
 	a, b := f.account(shop), f.account(flaky)
@@ -112,11 +129,70 @@ func TestBurstOfOrdersCoalescesThroughAsynq(t *testing.T) {
 	}
 }
 
+// TestOrderAsAPushTaskEndsReachesTheChannel commits an order after a push
+// task's handler has made its last look and before asynq has completed the
+// task, so the order's push request finds the task's id still taken. With no
+// reconciler running, the new quantity must still reach the channel, within
+// a couple of seconds.
+func TestOrderAsAPushTaskEndsReachesTheChannel(t *testing.T) {
+	// afterPush, when set, runs once, after a push (not a follow-up) has
+	// returned and before the worker completes its task.
+	var afterPush atomic.Pointer[func()]
+	f, q := withWorker(t, workerOpts{wrapPush: func(h asynq.Handler) asynq.Handler {
+		return asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+			err := h.ProcessTask(ctx, task)
+			var pl channel.PushPayload
+			if json.Unmarshal(task.Payload(), &pl) == nil && pl.FollowUp == 0 {
+				if fn := afterPush.Swap(nil); fn != nil {
+					(*fn)()
+				}
+			}
+			return err
+		})
+	}})
+
+	f.product("SKU-1", 30)
+	a := f.account(shop)
+	l := f.listing(a, "A-1", "SKU-1")
+	eventually(t, 20*time.Second, "the new listing is pushed", func() bool {
+		_, problem := f.check(f.shop, a, l)
+		info, err := q.insp.GetQueueInfo(q.name)
+		return problem == "" && err == nil && info.Size == 0
+	})
+
+	placed := make(chan time.Time, 1)
+	order := func() {
+		if err := f.tryOrder(a, "A-1", 1); err != nil {
+			t.Error(err)
+		}
+		placed <- time.Now()
+	}
+	afterPush.Store(&order)
+	f.adjust("SKU-1", 5) // a push of 35 follows, and the order as it ends
+	var at time.Time
+	select {
+	case at = <-placed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no push task ran after the restock")
+	}
+	eventually(t, 5*time.Second, "the order placed as the push task ended reaches the channel", func() bool {
+		_, problem := f.check(f.shop, a, l)
+		return problem == ""
+	})
+	t.Logf("the channel showed the order %s after it was placed", time.Since(at).Round(10*time.Millisecond))
+	if q := f.converged(f.shop, a, l); q != 34 {
+		t.Fatalf("listing shows %d, want 34", q)
+	}
+	if got := f.shop.Updates(l); len(got) != 3 || got[0] != 30 || got[1] != 35 || got[2] != 34 {
+		t.Fatalf("the listing was sent %v, want [30 35 34]", got)
+	}
+}
+
 // TestScheduledReconcilerConvergesWithoutKicks runs the reconciler from a
 // real scheduler: with no push ever enqueued on a stock change, listings
 // still converge.
 func TestScheduledReconcilerConvergesWithoutKicks(t *testing.T) {
-	f, q := withWorker(t, true)
+	f, q := withWorker(t, workerOpts{noKicker: true})
 	sched, err := tasks.NewScheduler(q.redisOpt, slog.New(slog.DiscardHandler),
 		[]tasks.Periodic{channel.ReconcilePeriodic(q.name, time.Second)})
 	if err != nil {

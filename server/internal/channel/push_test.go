@@ -137,6 +137,94 @@ func TestStockChangedDuringAPushIsSentInTheSameRun(t *testing.T) {
 	f.converged(f.shop, a, l)
 }
 
+// TestStockChangedAfterTheLastLookIsPushed commits an order after a push
+// task's last look, while the queue still holds the task's id (asynq lets go
+// of it only once the handler has returned). The order's push request finds
+// the task there; the worker alone, without the reconciler, must still bring
+// the new quantity to the channel.
+func TestStockChangedAfterTheLastLookIsPushed(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.product("SKU-1", 20)
+	a := f.account(shop)
+	l := f.listing(a, "A-1", "SKU-1")
+	qt, ok := f.q.take()
+	if !ok {
+		t.Fatal("mapping the SKU queued no push")
+	}
+	if err := f.pusher.PushHandler().ProcessTask(f.ctx, qt.task); err != nil {
+		t.Fatal(err)
+	}
+	f.order(a, "A-1", 1)
+	f.q.release(qt.id)
+	f.drainOK()
+	if q := f.converged(f.shop, a, l); q != 19 {
+		t.Fatalf("listing shows %d, want 19", q)
+	}
+	if got := f.shop.Updates(l); len(got) != 2 || got[0] != 20 || got[1] != 19 {
+		t.Fatalf("the listing was sent %v, want [20 19]", got)
+	}
+}
+
+// TestStockChangedDuringTheLastLookIsSentInTheSameRun commits an order right
+// after the look that finds nothing more to send: the run takes the order's
+// push request and looks again instead of ending.
+func TestStockChangedDuringTheLastLookIsSentInTheSameRun(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.product("SKU-1", 20)
+	a := f.account(shop)
+	l := f.listing(a, "A-1", "SKU-1")
+	looks := 0
+	channel.SetAfterLook(f.pusher, func() {
+		if looks++; looks == 2 {
+			f.order(a, "A-1", 1)
+		}
+	})
+	qt, ok := f.q.take()
+	if !ok {
+		t.Fatal("mapping the SKU queued no push")
+	}
+	res, err := f.pusher.Converge(f.ctx, f.tenant, a)
+	f.q.release(qt.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := f.q.accounts(t); len(q) != 0 {
+		t.Fatalf("the order queued %v while the run could still take it", q)
+	}
+	if got := f.shop.Updates(l); len(got) != 2 || got[0] != 20 || got[1] != 19 {
+		t.Fatalf("the listing was sent %v, want [20 19]", got)
+	}
+	if res.Rounds != 4 || res.Calls != 2 || res.Accepted != 2 {
+		t.Fatalf("result %+v, want 4 rounds, 2 calls", res)
+	}
+	f.converged(f.shop, a, l)
+}
+
+// TestFollowUpsAreDueAtWholeSecondsAfterTheirRequest checks the schedule the
+// follow-ups' correctness rests on: asynq keeps a scheduled task's time in
+// whole seconds, and a follow-up shared by several requests must be due after
+// every one of them, by a margin.
+func TestFollowUpsAreDueAtWholeSecondsAfterTheirRequest(t *testing.T) {
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, off := range []time.Duration{0, time.Millisecond, 799 * time.Millisecond, 800 * time.Millisecond, 999 * time.Millisecond} {
+		now := base.Add(off)
+		at := channel.FollowUpAt(now, 1)
+		if at.Nanosecond() != 0 || at.Sub(now) <= channel.FollowUpMargin || at.Sub(now) > channel.FollowUpMargin+time.Second {
+			t.Errorf("requested at %s, the follow-up is due at %s", now.Format("15:04:05.000"), at.Format("15:04:05.000"))
+		}
+	}
+	var waits []time.Duration
+	for n := 1; n <= 9; n++ {
+		waits = append(waits, channel.FollowUpAt(base, n).Sub(base))
+	}
+	want := []time.Duration{1, 2, 3, 5, 9, 17, 31, 31, 31}
+	for i := range want {
+		if waits[i] != want[i]*time.Second {
+			t.Fatalf("the chain's follow-ups wait %v, want %v seconds", waits, want)
+		}
+	}
+}
+
 func TestUpdatesAreSentInBatches(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	f.shop.SetMaxBatch(2)

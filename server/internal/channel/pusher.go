@@ -27,6 +27,12 @@ type Pusher struct {
 	accounts *Accounts
 	log      *slog.Logger
 
+	// runs are this process's push runs, which take requests for their
+	// account while they last.
+	runs runs
+	// afterLook, when set, is called after every look of a run (tests).
+	afterLook func()
+
 	queue       string
 	pace        time.Duration
 	maxRounds   int
@@ -72,14 +78,46 @@ func NewPusher(d *db.DB, q tasks.Enqueuer, reg Registry, log *slog.Logger, opts 
 	return p
 }
 
-// Enqueue asks for a push of one account's listings. While a push task of
-// the account is already queued or running, the request is absorbed by it:
-// a running task looks again before it ends.
+// Enqueue asks for a push of one account's listings, to look at every stock
+// change committed before the call.
+//
+// The account has one push task at a time, named by pushTaskID, so a burst
+// of requests collapses into one task. A request that finds that task
+// already queued or running cannot tell, from the queue, whether the task
+// will still look at the stock: a running task may have made its last look
+// and only wait for asynq to complete it, and asynq refuses the id until it
+// has. So the request is handed to the task's run when it is in this process
+// (which then looks again before it ends), and otherwise schedules a
+// follow-up: a task due at the next whole second, which cannot have started
+// yet and which then makes sure the change is looked at (runFollowUp).
 func (p *Pusher) Enqueue(ctx context.Context, tenantID, accountID uuid.UUID) error {
+	return p.request(ctx, tenantID, accountID, 1)
+}
+
+// request is Enqueue, scheduling the nth follow-up of a chain when one is needed.
+func (p *Pusher) request(ctx context.Context, tenantID, accountID uuid.UUID, n int) error {
 	_, err := p.q.EnqueueContext(ctx, PushTask(tenantID, accountID), asynq.TaskID(pushTaskID(accountID)),
 		asynq.Queue(p.queue), asynq.Timeout(pushTimeout), asynq.MaxRetry(pushMaxRetry))
-	if err != nil && !tasks.IsDuplicate(err) {
+	switch {
+	case err == nil:
+		return nil
+	case !tasks.IsDuplicate(err):
 		return fmt.Errorf("channel: enqueue push of account %s: %w", accountID, err)
+	case p.runs.ask(accountID):
+		return nil
+	}
+	return p.followUp(ctx, tenantID, accountID, n)
+}
+
+// followUp schedules the nth follow-up of a chain, or joins the one already
+// scheduled for the same second: it is not due yet, so it will run after
+// this call.
+func (p *Pusher) followUp(ctx context.Context, tenantID, accountID uuid.UUID, n int) error {
+	at := followUpAt(time.Now(), n)
+	_, err := p.q.EnqueueContext(ctx, followUpTask(tenantID, accountID, n), asynq.TaskID(followUpTaskID(accountID, at)),
+		asynq.ProcessAt(at), asynq.Queue(p.queue), asynq.Timeout(pushTimeout), asynq.MaxRetry(pushMaxRetry))
+	if err != nil && !tasks.IsDuplicate(err) {
+		return fmt.Errorf("channel: schedule push follow-up of account %s: %w", accountID, err)
 	}
 	return nil
 }

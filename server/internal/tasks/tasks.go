@@ -46,7 +46,13 @@ func IsDuplicate(err error) bool {
 
 // RetryDelay backs off exponentially from one second, with jitter, capped at
 // five minutes: asynq's default waits 15-44 s before the first retry, far too
-// slow for stock pushes. asynq stores delays in whole seconds.
+// slow for stock pushes.
+//
+// asynq keeps the time of a retry in whole seconds, dropping the fraction of
+// now plus the delay, so a retry could come up to a second early; the delay
+// returned is one second longer than the backoff, and a retry never comes
+// before it. Stock pushes rely on that: a listing whose push failed waits
+// out the same backoff, and a retry arriving before it found nothing to send.
 func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	if n < 0 {
 		n = 0
@@ -60,7 +66,7 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	if d > 5*time.Minute {
 		d = 5 * time.Minute
 	}
-	return d.Round(time.Second)
+	return d.Round(time.Second) + time.Second
 }
 
 // RedisOpt converts a redis:// URL into asynq's connection option.
