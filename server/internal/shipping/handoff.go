@@ -154,7 +154,7 @@ func (s *Service) Scan(ctx context.Context, tenantID, handoffID uuid.UUID, actor
 			  AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(?::jsonb) c(code)
 			              WHERE c.code = upper(tracking_number)
 			                 OR (length(tracking_number) >= 8 AND right(c.code, length(tracking_number)) = upper(tracking_number)))
-			ORDER BY (carrier = ? AND ship_date = ?) DESC, (status <> 'voided') DESC, created_at DESC`,
+			ORDER BY (carrier = ? AND ship_date = ?) DESC, (status <> 'voided') DESC, created_at DESC, seq DESC`,
 			tenantID, s.now().Add(-scanLookback), mustJSON(candidates), h.Carrier, h.ShipDate).Scan(&matches).Error; err != nil {
 			return fmt.Errorf("shipping: match scan: %w", err)
 		}

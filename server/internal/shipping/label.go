@@ -101,7 +101,7 @@ func (s *Service) currentQuote(ctx context.Context, tenantID, orderID uuid.UUID)
 	var r shipmentRow
 	err := s.db.Tenant(ctx, tenantID, func(tx *gorm.DB) error {
 		return tx.Raw(`SELECT `+shipmentColumns+` FROM shipments WHERE tenant_id = ? AND order_id = ?
-			AND status NOT IN ('voided') ORDER BY created_at DESC LIMIT 1`, tenantID, orderID).Scan(&r).Error
+			AND status NOT IN ('voided') ORDER BY created_at DESC, seq DESC LIMIT 1`, tenantID, orderID).Scan(&r).Error
 	})
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("shipping: latest quote: %w", err)

@@ -137,7 +137,7 @@ func (s *Service) ListShipments(ctx context.Context, tenantID uuid.UUID, orderID
 		if possibleLost {
 			q += ` AND possible_lost_at IS NOT NULL AND status = 'labeled'`
 		}
-		q += ` ORDER BY created_at DESC, id LIMIT ?`
+		q += ` ORDER BY created_at DESC, seq DESC LIMIT ?`
 		args = append(args, limit)
 		var rows []shipmentRow
 		if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
