@@ -3,6 +3,9 @@ package orders
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -127,6 +130,18 @@ func (s *Service) intakeBatch(tenantID uuid.UUID, batch []*intakeCall) {
 	if len(live) == 0 {
 		return
 	}
+	// The batch runs on the batcher's goroutine, outside any request: a
+	// panic must answer its callers and leave the runner going, as the HTTP
+	// server's recovery would have for a request.
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("orders: intake panicked", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			for _, c := range live {
+				c.err = fmt.Errorf("orders: intake failed: %v", p)
+				close(c.done)
+			}
+		}
+	}()
 	if len(live) == 1 {
 		live[0].err = s.intakeOne(tenantID, live[0])
 	} else if err := s.intakeTxn(tenantID, live, false); err != nil {
