@@ -43,8 +43,9 @@ type intakeCall struct {
 
 // intakeBatcher is group commit for intake. Orders of one tenant that
 // arrive while an intake transaction of that tenant is running wait for it
-// and are then taken together, up to maxIntakeBatch, in the next one: each
-// in its own savepoint, their events appended once, one commit. A single
+// and are then taken together, up to maxIntakeBatch, in the next one: all
+// written by one statement, their stock moved once per product, their
+// events appended once, one commit. A single
 // order (a quiet moment) goes straight through, so batching adds no
 // latency; under a burst on one SKU its stock row is locked once per batch
 // rather than once per order, which is what bounds allocations per second.
