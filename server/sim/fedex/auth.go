@@ -1,9 +1,7 @@
 package fedex
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -34,7 +32,7 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 // handleToken is the OAuth client-credentials endpoint: the credentials
 // come in the form.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !s.gate(w, r, OpOAuth) {
+	if !s.enter(w, r, OpOAuth) {
 		return
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
@@ -88,87 +86,28 @@ func (s *Server) ExpireTokens() {
 
 // Fault kinds.
 const (
-	FaultThrottle     = "429"  // 429 TOO.MANY.REQUESTS.ERROR with Retry-After
-	FaultUnavailable  = "503"  // 503 SERVICE.UNAVAILABLE.ERROR
-	FaultHang         = "hang" // hold the request until the client gives up
-	FaultUnauthorized = "401"  // 401 as for an expired token
+	FaultThrottle     = carrierscript.FaultThrottle     // 429 TOO.MANY.REQUESTS.ERROR with Retry-After
+	FaultUnavailable  = carrierscript.FaultUnavailable  // 503 SERVICE.UNAVAILABLE.ERROR
+	FaultHang         = carrierscript.FaultHang         // hold the request until the client gives up
+	FaultUnauthorized = carrierscript.FaultUnauthorized // 401 as for an expired token
 )
 
 // Fault is an injected failure: the next Count requests of Op (every
 // operation when empty) fail as Kind.
-type Fault struct {
-	Kind  string `json:"fault"`
-	Op    string `json:"op,omitempty"`
-	Count int    `json:"count,omitempty"`
-}
+type Fault = carrierscript.Fault
 
 // InjectFault queues f; a Count below one means one request.
-func (s *Server) InjectFault(f Fault) error {
-	switch f.Kind {
-	case FaultThrottle, FaultUnavailable, FaultHang, FaultUnauthorized:
-	default:
-		return fmt.Errorf("fault %q is not 429, 503, hang or 401", f.Kind)
-	}
-	switch f.Op {
-	case "", OpOAuth, OpRate, OpShip, OpCancel, OpTrack:
-	default:
-		return fmt.Errorf("op %q is not oauth, rate, ship, cancel or track", f.Op)
-	}
-	if f.Count < 1 {
-		f.Count = 1
-	}
-	s.mu.Lock()
-	s.faults = append(s.faults, f)
-	s.mu.Unlock()
-	return nil
-}
+func (s *Server) InjectFault(f Fault) error { return s.gate.Inject(f) }
 
 // SetScript replaces the script entry (nil removes it), refusing one the
 // script format would refuse.
-func (s *Server) SetScript(p *carrierscript.Provider) error {
-	if p != nil {
-		b, err := json.Marshal(carrierscript.Script{"fedex_direct": *p})
-		if err != nil {
-			return err
-		}
-		if _, err := carrierscript.Parse(bytes.NewReader(b)); err != nil {
-			return err
-		}
-		cp := *p
-		cp.Quotes = append([]carrierscript.Quote(nil), p.Quotes...)
-		p = &cp
-	}
-	s.mu.Lock()
-	s.script = p
-	s.mu.Unlock()
-	return nil
-}
+func (s *Server) SetScript(p *carrierscript.Provider) error { return s.gate.SetScript(p) }
 
-// gate counts a request and applies an injected fault, or, for rating, the
+// enter counts a request and applies an injected fault, or, for rating, the
 // script's failure mode and latency. It reports whether the request may
 // proceed; when not, it has been answered (or abandoned by the client).
-func (s *Server) gate(w http.ResponseWriter, r *http.Request, op string) bool {
-	s.mu.Lock()
-	s.calls[op]++
-	kind := ""
-	for i := range s.faults {
-		if f := &s.faults[i]; f.Op == "" || f.Op == op {
-			kind = f.Kind
-			if f.Count--; f.Count == 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			}
-			break
-		}
-	}
-	var latency time.Duration
-	if op == OpRate && s.script != nil {
-		latency = s.script.Latency()
-		if kind == "" && s.script.Failure != carrierscript.FailNone {
-			kind = s.script.Failure
-		}
-	}
-	s.mu.Unlock()
-
+func (s *Server) enter(w http.ResponseWriter, r *http.Request, op string) bool {
+	kind, latency := s.gate.Enter(op)
 	switch kind {
 	case FaultThrottle:
 		w.Header().Set("Retry-After", strconv.Itoa(int((s.opts.RetryAfter+time.Second-1)/time.Second)))
@@ -181,31 +120,17 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request, op string) bool {
 		writeError(w, http.StatusUnauthorized, "NOT.AUTHORIZED.ERROR", "Access token expired. Please modify your request and try again.")
 		return false
 	case FaultHang:
-		select {
-		case <-r.Context().Done():
-		case <-s.closed:
-		}
+		carrierscript.Hold(r.Context(), s.closed, -1)
 		return false
 	}
-	if latency > 0 {
-		t := time.NewTimer(latency)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return false
-		case <-s.closed:
-			return false
-		}
-	}
-	return true
+	return latency <= 0 || carrierscript.Hold(r.Context(), s.closed, latency)
 }
 
 // api wraps an API handler: faults first, then the bearer token, then the
 // JSON content type.
 func (s *Server) api(op string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.gate(w, r, op) || !s.authorized(w, r) {
+		if !s.enter(w, r, op) || !s.authorized(w, r) {
 			return
 		}
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {

@@ -140,9 +140,7 @@ func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) {
 		transit: in.RateRequestControlParameters != nil && in.RateRequestControlParameters.ReturnTransitTimes,
 		account: wantTypes["ACCOUNT"], list: wantTypes["LIST"] || len(wantTypes) == 0}
 
-	s.mu.Lock()
-	script := s.script
-	s.mu.Unlock()
+	script := s.gate.Script()
 	details := []map[string]any{}
 	if script != nil && len(script.Quotes) > 0 {
 		for _, sq := range script.Quotes {

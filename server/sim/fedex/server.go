@@ -92,11 +92,10 @@ type Server struct {
 	closed chan struct{}
 	once   sync.Once
 
+	gate *carrierscript.Gate
+
 	mu        sync.Mutex
-	script    *carrierscript.Provider
 	tokens    map[string]time.Time
-	faults    []Fault
-	calls     map[string]int
 	shipments map[string]*shipment
 	order     []string
 	seq       int
@@ -128,11 +127,10 @@ func New(opts Options) *Server {
 		opts.Schedule = DefaultSchedule()
 	}
 	s := &Server{opts: opts, closed: make(chan struct{}), tokens: map[string]time.Time{},
-		calls: map[string]int{}, shipments: map[string]*shipment{}}
+		shipments: map[string]*shipment{}, gate: carrierscript.NewGate("fedex_direct", OpRate, OpOAuth, OpRate, OpShip, OpCancel, OpTrack)}
 	if opts.Script != nil {
-		p := *opts.Script
-		p.Quotes = append([]carrierscript.Quote(nil), p.Quotes...)
-		s.script = &p
+		// A script given at start has been parsed with the others.
+		_ = s.gate.SetScript(opts.Script)
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /oauth/token", s.handleToken)
@@ -168,11 +166,7 @@ func (s *Server) Credentials() map[string]string {
 
 // Calls returns how many requests an operation (Op*) received, refused
 // ones included.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.gate.Calls(op) }
 
 func (s *Server) now() time.Time { return s.opts.Clock().UTC() }
 

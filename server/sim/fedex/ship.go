@@ -207,7 +207,7 @@ func (s *Server) handleShip(w http.ResponseWriter, r *http.Request) {
 		ref = refs[0].Value
 	}
 	s.mu.Lock()
-	if sc := s.script; sc != nil {
+	if sc := s.gate.Script(); sc != nil {
 		for _, sq := range sc.Quotes {
 			if strings.EqualFold(sq.Carrier, "fedex") && sq.Service == svc.kind {
 				charge, _ = rateshop.ParseCents(sq.Amount)

@@ -28,7 +28,7 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 
 // handleToken is the OAuth client-credentials endpoint.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !s.gate(w, r, OpOAuth) {
+	if !s.enter(w, r, OpOAuth) {
 		return
 	}
 	id, secret, ok := r.BasicAuth()

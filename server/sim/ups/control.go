@@ -25,10 +25,7 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 		writeJSON(w, http.StatusOK, s.Credentials())
 	})
 	m.HandleFunc("GET /_sim/script", func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		p := s.script
-		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, p)
+		writeJSON(w, http.StatusOK, s.gate.Script())
 	})
 	m.HandleFunc("PUT /_sim/script", func(w http.ResponseWriter, r *http.Request) {
 		var p carrierscript.Provider
@@ -57,13 +54,7 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 		}
 	})
 	m.HandleFunc("GET /_sim/calls", func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		calls := make(map[string]int, len(s.calls))
-		for k, v := range s.calls {
-			calls[k] = v
-		}
-		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, calls)
+		writeJSON(w, http.StatusOK, s.gate.AllCalls())
 	})
 }
 

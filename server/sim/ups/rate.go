@@ -132,9 +132,7 @@ func (s *Server) handleRate(w http.ResponseWriter, r *http.Request) {
 
 	q := quoteInput{parcel: p, zone: zone(from.PostalCode, to.PostalCode), residential: to.ResidentialAddressIndicator != nil,
 		pickup: pickup, tit: tit, negotiated: negotiated && s.opts.NegotiatedPercentOff > 0}
-	s.mu.Lock()
-	script := s.script
-	s.mu.Unlock()
+	script := s.gate.Script()
 	var rated []map[string]any
 	if script != nil && len(script.Quotes) > 0 {
 		for _, sq := range script.Quotes {

@@ -90,11 +90,10 @@ type Server struct {
 	closed chan struct{}
 	once   sync.Once
 
+	gate *carrierscript.Gate
+
 	mu        sync.Mutex
-	script    *carrierscript.Provider
 	tokens    map[string]time.Time
-	faults    []Fault
-	calls     map[string]int
 	shipments map[string]*shipment
 	order     []string
 	seq       int
@@ -126,11 +125,10 @@ func New(opts Options) *Server {
 		opts.Schedule = DefaultSchedule()
 	}
 	s := &Server{opts: opts, closed: make(chan struct{}), tokens: map[string]time.Time{},
-		calls: map[string]int{}, shipments: map[string]*shipment{}}
+		shipments: map[string]*shipment{}, gate: carrierscript.NewGate("ups_direct", OpRate, OpOAuth, OpRate, OpShip, OpVoid, OpTrack)}
 	if opts.Script != nil {
-		p := *opts.Script
-		p.Quotes = append([]carrierscript.Quote(nil), p.Quotes...)
-		s.script = &p
+		// A script given at start has been parsed with the others.
+		_ = s.gate.SetScript(opts.Script)
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /security/v1/oauth/token", s.handleToken)
@@ -165,11 +163,7 @@ func (s *Server) Credentials() map[string]string {
 
 // Calls returns how many requests an operation (Op*) received, refused
 // ones included.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.gate.Calls(op) }
 
 func (s *Server) now() time.Time { return s.opts.Clock().UTC() }
 

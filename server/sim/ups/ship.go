@@ -195,7 +195,7 @@ func (s *Server) handleShip(w http.ResponseWriter, r *http.Request) {
 	z := zone(from.Address.PostalCode, sh.ShipTo.Address.PostalCode)
 	charge := price(svc, p.billable(s.opts.DimDivisor), z, sh.ShipTo.Address.ResidentialAddressIndicator != nil)
 	s.mu.Lock()
-	if sc := s.script; sc != nil {
+	if sc := s.gate.Script(); sc != nil {
 		for _, q := range sc.Quotes {
 			if strings.EqualFold(q.Carrier, "ups") && q.Service == svc.code {
 				charge, _ = rateshop.ParseCents(q.Amount)
