@@ -36,6 +36,7 @@ type Gate struct {
 	key    string   // the provider's key in a script, such as "ups_direct"
 	rateOp string   // the operation the script's latency and failure apply to
 	ops    []string // the operations a fault may name
+	extra  []string // fault kinds of the provider's own, besides the common ones
 
 	mu     sync.Mutex
 	calls  map[string]int
@@ -50,13 +51,22 @@ func NewGate(key, rateOp string, ops ...string) *Gate {
 	return &Gate{key: key, rateOp: rateOp, ops: ops, calls: map[string]int{}}
 }
 
+// Allow accepts fault kinds of the provider's own (a label refused at
+// purchase, say), which Enter hands to the simulator like the others.
+func (g *Gate) Allow(kinds ...string) *Gate {
+	g.extra = append(g.extra, kinds...)
+	return g
+}
+
 // Inject queues f after the faults already queued; a Count below one means
 // one request.
 func (g *Gate) Inject(f Fault) error {
 	switch f.Kind {
 	case FaultThrottle, FaultUnavailable, FaultHang, FaultUnauthorized:
 	default:
-		return fmt.Errorf("fault %q is not 429, 503, hang or 401", f.Kind)
+		if !slices.Contains(g.extra, f.Kind) {
+			return fmt.Errorf("fault %q is not %s", f.Kind, strings.Join(append([]string{"429", "503", "hang", "401"}, g.extra...), ", "))
+		}
 	}
 	if f.Op != "" && !slices.Contains(g.ops, f.Op) {
 		return fmt.Errorf("op %q is not %s", f.Op, strings.Join(g.ops, ", "))
@@ -114,6 +124,14 @@ func (g *Gate) AllCalls() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Count counts a request of op that faults never apply to (a token
+// endpoint).
+func (g *Gate) Count(op string) {
+	g.mu.Lock()
+	g.calls[op]++
+	g.mu.Unlock()
 }
 
 // Enter counts a request of op and returns the failure it must be answered

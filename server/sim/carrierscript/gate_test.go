@@ -77,3 +77,20 @@ func TestHoldEndsWithTheTimeTheClientOrTheServer(t *testing.T) {
 		t.Fatal("a closed server did not end a hang")
 	}
 }
+
+func TestGateTakesAProvidersOwnFaultKinds(t *testing.T) {
+	g := NewGate("shippo", "", "buy")
+	if err := g.Inject(Fault{Kind: "label_error", Op: "buy"}); err == nil {
+		t.Fatal("a kind the provider did not allow was accepted")
+	}
+	g.Allow("label_error")
+	if err := g.Inject(Fault{Kind: "label_error", Op: "buy"}); err != nil {
+		t.Fatal(err)
+	}
+	if kind, _ := g.Enter("rate"); kind != "" {
+		t.Fatalf("a purchase's fault answered a rating: %q", kind)
+	}
+	if kind, _ := g.Enter("buy"); kind != "label_error" {
+		t.Fatalf("purchase got %q, want label_error", kind)
+	}
+}

@@ -97,10 +97,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 // checks the API key (HTTP Basic, the key as username).
 func (s *Server) api(op string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.calls[op]++
-		f := s.popFault()
-		s.mu.Unlock()
+		kind, _ := s.gate.Enter(op)
+		f := Fault(kind)
 		if s.playFault(w, r, f) {
 			return
 		}

@@ -3,7 +3,6 @@ package easypost
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/manifold-oms/manifold/server/sim/carrierscript"
 )
@@ -31,22 +30,10 @@ func (s *Server) InjectFault(f Fault, n int) error {
 	if n < 0 {
 		return fmt.Errorf("fault count %d is negative", n)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, f)
+	if n == 0 {
+		return nil
 	}
-	return nil
-}
-
-// popFault takes the next queued fault. Callers hold s.mu.
-func (s *Server) popFault() Fault {
-	if len(s.faults) == 0 {
-		return ""
-	}
-	f := s.faults[0]
-	s.faults = s.faults[1:]
-	return f
+	return s.gate.Inject(carrierscript.Fault{Kind: string(f), Count: n})
 }
 
 func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
@@ -56,7 +43,7 @@ func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f Fault) bool
 	case FaultUnavailable:
 		writeUnavailable(w)
 	case FaultHang:
-		<-r.Context().Done()
+		carrierscript.Hold(r.Context(), nil, -1)
 	case FaultUnauthorized:
 		writeUnauthorized(w)
 	default:
@@ -66,27 +53,7 @@ func (s *Server) playFault(w http.ResponseWriter, r *http.Request, f Fault) bool
 }
 
 // SetScript replaces the rating script; nil returns to computed rates.
-func (s *Server) SetScript(p *carrierscript.Provider) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p == nil {
-		s.script = nil
-		return
-	}
-	c := *p
-	c.Quotes = append([]carrierscript.Quote(nil), p.Quotes...)
-	s.script = &c
-}
-
-func (s *Server) currentScript() *carrierscript.Provider {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.script == nil {
-		return nil
-	}
-	c := *s.script
-	return &c
-}
+func (s *Server) SetScript(p *carrierscript.Provider) error { return s.gate.SetScript(p) }
 
 // SetCarrierFailing makes a carrier's rating fail (or work again).
 func (s *Server) SetCarrierFailing(carrier string, failing bool) {
@@ -101,18 +68,12 @@ func (s *Server) scripted(w http.ResponseWriter, r *http.Request, p *carrierscri
 	if p == nil {
 		return false
 	}
-	if d := p.Latency(); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return true
-		}
+	if d := p.Latency(); d > 0 && !carrierscript.Hold(r.Context(), nil, d) {
+		return true
 	}
 	switch p.Failure {
 	case carrierscript.FailHang:
-		<-r.Context().Done()
+		carrierscript.Hold(r.Context(), nil, -1)
 	case carrierscript.Fail429:
 		s.writeThrottled(w)
 	case carrierscript.Fail503:

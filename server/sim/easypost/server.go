@@ -83,11 +83,11 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 
+	gate *carrierscript.Gate
+
 	mu        sync.Mutex
-	script    *carrierscript.Provider
 	accounts  []CarrierAccount
 	failing   map[string]bool
-	faults    []Fault
 	shipments map[string]*shipment
 	order     []*shipment
 	trackers  map[string]*tracker // by id
@@ -98,7 +98,6 @@ type Server struct {
 	webhook   webhookTarget
 	hooks     *outbox.Outbox
 	seq       int
-	calls     map[string]int
 }
 
 // New returns a simulator with no shipments.
@@ -125,14 +124,18 @@ func New(opts Options) *Server {
 		opts.WebhookClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	s := &Server{
-		opts: opts, script: opts.Script, accounts: append([]CarrierAccount(nil), opts.CarrierAccounts...),
+		opts: opts, gate: carrierscript.NewGate("easypost", ""), accounts: append([]CarrierAccount(nil), opts.CarrierAccounts...),
 		failing: map[string]bool{}, shipments: map[string]*shipment{}, trackers: map[string]*tracker{},
 		byCode: map[string]*tracker{}, forms: map[string]*scanForm{}, files: map[string]file{},
-		webhook: webhookTarget{url: opts.WebhookURL, secret: opts.WebhookSecret}, calls: map[string]int{},
+		webhook: webhookTarget{url: opts.WebhookURL, secret: opts.WebhookSecret},
 	}
 	s.hooks = outbox.New(opts.WebhookClient, s.now)
 	for _, c := range opts.FailingCarriers {
 		s.failing[carrierName(c)] = true
+	}
+	if opts.Script != nil {
+		// A script given at start has been parsed with the others.
+		_ = s.gate.SetScript(opts.Script)
 	}
 	s.mux = s.routes()
 	return s
@@ -187,11 +190,7 @@ func (s *Server) Credentials() map[string]string {
 
 // Calls returns how many requests an operation (Op*) received, refused
 // ones included.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.gate.Calls(op) }
 
 func (s *Server) now() time.Time { return s.opts.Clock().UTC() }
 

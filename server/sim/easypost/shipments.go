@@ -179,7 +179,7 @@ func (s *Server) handleCreateShipment(w http.ResponseWriter, r *http.Request) {
 			fieldError{Field: "address", Message: "Address not found", Code: "E.ADDRESS.NOT_FOUND"})
 		return
 	}
-	sc := s.currentScript()
+	sc := s.gate.Script()
 	if s.scripted(w, r, sc) {
 		return
 	}

@@ -68,10 +68,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 // checks the ShippoToken.
 func (s *Server) api(op string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.calls[op]++
-		f := s.popFault(op)
-		s.mu.Unlock()
+		kind, _ := s.gate.Enter(op)
+		f := Fault(kind)
 		if s.playFault(w, r, f) {
 			return
 		}

@@ -83,11 +83,11 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 
+	gate *carrierscript.Gate
+
 	mu            sync.Mutex
-	script        *carrierscript.Provider
 	accounts      []CarrierAccount
 	failing       map[string]bool
-	faults        []Fault
 	shipments     map[string]*shipment
 	rates         map[string]*rate
 	transactions  map[string]*transaction
@@ -100,7 +100,6 @@ type Server struct {
 	webhookURL    string
 	hooks         *outbox.Outbox
 	seq           int
-	calls         map[string]int
 }
 
 // New returns a simulator with no shipments.
@@ -127,10 +126,15 @@ func New(opts Options) *Server {
 		opts.WebhookClient = &http.Client{Timeout: 5 * time.Second}
 	}
 	s := &Server{
-		opts: opts, script: opts.Script, accounts: append([]CarrierAccount(nil), opts.CarrierAccounts...),
+		opts: opts, accounts: append([]CarrierAccount(nil), opts.CarrierAccounts...),
 		failing: map[string]bool{}, shipments: map[string]*shipment{}, rates: map[string]*rate{},
 		transactions: map[string]*transaction{}, byTracking: map[string]*transaction{}, refunds: map[string]*refund{},
-		manifests: map[string]*manifest{}, files: map[string]file{}, calls: map[string]int{}, webhookURL: opts.WebhookURL,
+		manifests: map[string]*manifest{}, files: map[string]file{}, webhookURL: opts.WebhookURL,
+	}
+	s.gate = carrierscript.NewGate("shippo", "", OpCreateTransaction).Allow(string(FaultLabelError))
+	if opts.Script != nil {
+		// A script given at start has been parsed with the others.
+		_ = s.gate.SetScript(opts.Script)
 	}
 	s.hooks = outbox.New(opts.WebhookClient, s.now)
 	for _, c := range opts.FailingCarriers {
@@ -191,11 +195,7 @@ func (s *Server) Credentials() map[string]string {
 
 // Calls returns how many requests an operation (Op*) received, refused
 // ones included.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.gate.Calls(op) }
 
 func (s *Server) now() time.Time { return s.opts.Clock().UTC() }
 

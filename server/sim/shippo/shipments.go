@@ -224,7 +224,7 @@ func (s *Server) handleCreateShipment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sc := s.currentScript()
+	sc := s.gate.Script()
 	if s.scripted(w, r, sc) {
 		return
 	}

@@ -9,9 +9,7 @@ import (
 // handleToken is POST /oauth2/v3/token: the client credentials grant, form
 // encoded, answered with RFC 6749 bodies as USPS's OAuth server does.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.calls[OpToken]++
-	s.mu.Unlock()
+	s.gate.Count(OpToken)
 	oauthError := func(status int, code, desc string) {
 		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	}
@@ -67,10 +65,8 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 // checks the bearer token.
 func (s *Server) api(op string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.calls[op]++
-		f := s.popFault()
-		s.mu.Unlock()
+		kind, _ := s.gate.Enter(op)
+		f := Fault(kind)
 		if s.playFault(w, r, f) {
 			return
 		}

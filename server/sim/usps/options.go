@@ -93,7 +93,7 @@ func (s *Server) handleOptions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sc := s.currentScript()
+	sc := s.gate.Script()
 	if s.scripted(w, r, sc) {
 		return
 	}

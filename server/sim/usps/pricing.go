@@ -222,7 +222,7 @@ func fromScript(sc *carrierscript.Provider, p parcel, only string) []priced {
 // offers returns the rate options for a parcel: the script's when there is
 // one, computed otherwise.
 func (s *Server) offers(p parcel, only string) []priced {
-	if sc := s.currentScript(); sc != nil && len(sc.Quotes) > 0 {
+	if sc := s.gate.Script(); sc != nil && len(sc.Quotes) > 0 {
 		return fromScript(sc, p, only)
 	}
 	return compute(p, only)

@@ -71,17 +71,16 @@ type Server struct {
 	opts Options
 	mux  *http.ServeMux
 
+	gate *carrierscript.Gate
+
 	mu            sync.Mutex
-	script        *carrierscript.Provider
 	tokens        map[string]time.Time // access token → expiry
 	paymentTokens map[string]time.Time
-	faults        []Fault
 	labels        []*label
 	byTracking    map[string]*label
 	idempotent    map[string]*label
 	forms         []*scanForm
 	seq           int
-	calls         map[string]int
 }
 
 // New returns a simulator with no labels.
@@ -114,9 +113,13 @@ func New(opts Options) *Server {
 		opts.RetryAfter = 30 * time.Second
 	}
 	s := &Server{
-		opts: opts, script: opts.Script,
+		opts: opts, gate: carrierscript.NewGate("usps_direct", ""),
 		tokens: map[string]time.Time{}, paymentTokens: map[string]time.Time{},
-		byTracking: map[string]*label{}, idempotent: map[string]*label{}, calls: map[string]int{},
+		byTracking: map[string]*label{}, idempotent: map[string]*label{},
+	}
+	if opts.Script != nil {
+		// A script given at start has been parsed with the others.
+		_ = s.gate.SetScript(opts.Script)
 	}
 	s.mux = s.routes()
 	return s
@@ -169,11 +172,7 @@ func (s *Server) Credentials() map[string]string {
 
 // Calls returns how many requests an operation (Op*) received, refused
 // ones included.
-func (s *Server) Calls(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[op]
-}
+func (s *Server) Calls(op string) int { return s.gate.Calls(op) }
 
 func (s *Server) now() time.Time { return s.opts.Clock().UTC() }
 
