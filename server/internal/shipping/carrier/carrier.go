@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/manifold-oms/manifold/server/internal/shipping/rateshop"
@@ -192,4 +194,28 @@ func (p provider) Name() string { return p.a.Name() }
 
 func (p provider) Rates(ctx context.Context, req rateshop.RateRequest) ([]rateshop.Quote, error) {
 	return p.a.Rates(ctx, p.c, req)
+}
+
+// RetryAfter reads a Retry-After header value, seconds or an HTTP date, as
+// the wait from now; zero when it is absent, unreadable or past.
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// Bounded cuts a provider's answer to what an error message can carry.
+func Bounded(b []byte) []byte {
+	if len(b) > 300 {
+		return append(b[:300:300], "..."...)
+	}
+	return b
 }

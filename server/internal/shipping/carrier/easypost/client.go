@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier"
 )
@@ -80,7 +78,7 @@ func (s *session) call(ctx context.Context, method, pathQuery string, body any) 
 			msg = e.Message
 		}
 		return nil, fmt.Errorf("easypost: %s %s: %w", method, pathOf(pathQuery),
-			&carrier.Throttled{RetryAfter: retryAfter(r.header.Get("Retry-After"), s.a.now()), Message: msg})
+			&carrier.Throttled{RetryAfter: carrier.RetryAfter(r.header.Get("Retry-After"), s.a.now()), Message: msg})
 	}
 	return r, nil
 }
@@ -157,7 +155,7 @@ func fail(op string, r *response) error {
 				rej.Message += " (" + strings.Join(details, "; ") + ")"
 			}
 		} else {
-			rej.Message = strings.TrimSpace(string(bounded(r.body)))
+			rej.Message = strings.TrimSpace(string(carrier.Bounded(r.body)))
 		}
 		return fmt.Errorf("easypost: %s: %w", op, rej)
 	}
@@ -168,32 +166,10 @@ func describe(r *response) string {
 	if e, ok := parseError(r); ok {
 		return fmt.Sprintf("%d %s: %s", r.status, e.Code, e.Message)
 	}
-	return fmt.Sprintf("%d %s", r.status, strings.TrimSpace(string(bounded(r.body))))
-}
-
-func bounded(b []byte) []byte {
-	if len(b) > 300 {
-		return append(b[:300:300], "..."...)
-	}
-	return b
+	return fmt.Sprintf("%d %s", r.status, strings.TrimSpace(string(carrier.Bounded(r.body))))
 }
 
 func pathOf(pq string) string {
 	p, _, _ := strings.Cut(pq, "?")
 	return p
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -208,7 +207,7 @@ func apiError(op string, resp *http.Response, raw []byte) error {
 		if len(e.Errors) > 0 {
 			msg = e.Errors[0].Code + ": " + e.Errors[0].Message
 		}
-		return &carrier.Throttled{RetryAfter: retryAfter(resp.Header), Message: "fedex " + op + ": " + msg}
+		return &carrier.Throttled{RetryAfter: carrier.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), Message: "fedex " + op + ": " + msg}
 	case resp.StatusCode >= 500:
 		if len(e.Errors) > 0 {
 			return fmt.Errorf("fedex: %s: HTTP %d: %s: %s", op, resp.StatusCode, e.Errors[0].Code, e.Errors[0].Message)
@@ -238,21 +237,6 @@ func addressCode(code string) bool {
 		}
 	}
 	return false
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date; zero when absent.
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, time.Until(t))
-	}
-	return 0
 }
 
 func transactionID() string {

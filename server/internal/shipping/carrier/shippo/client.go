@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/manifold-oms/manifold/server/internal/shipping/carrier"
 )
@@ -80,7 +78,7 @@ func (s *session) call(ctx context.Context, method, path string, body any) (*res
 			msg = "429 Too Many Requests"
 		}
 		return nil, fmt.Errorf("shippo: %s %s: %w", method, path,
-			&carrier.Throttled{RetryAfter: retryAfter(r.header.Get("Retry-After"), s.a.now()), Message: msg})
+			&carrier.Throttled{RetryAfter: carrier.RetryAfter(r.header.Get("Retry-After"), s.a.now()), Message: msg})
 	}
 	return r, nil
 }
@@ -130,7 +128,7 @@ func parseError(r *response) (title, detail string) {
 		b, _ := json.Marshal(fields)
 		return "", string(b)
 	}
-	return "", strings.TrimSpace(string(bounded(r.body)))
+	return "", strings.TrimSpace(string(carrier.Bounded(r.body)))
 }
 
 // fail turns an unsuccessful answer into an error: a *carrier.Rejection for
@@ -151,26 +149,4 @@ func describe(r *response) string {
 		return fmt.Sprintf("%d %s: %s", r.status, title, detail)
 	}
 	return fmt.Sprintf("%d %s", r.status, detail)
-}
-
-func bounded(b []byte) []byte {
-	if len(b) > 300 {
-		return append(b[:300:300], "..."...)
-	}
-	return b
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -112,7 +111,7 @@ func apiError(op string, resp *http.Response, raw []byte) error {
 		if len(errs) > 0 {
 			msg = errs[0].Code + " " + errs[0].Message
 		}
-		return &carrier.Throttled{RetryAfter: retryAfter(resp.Header), Message: "ups " + op + ": " + msg}
+		return &carrier.Throttled{RetryAfter: carrier.RetryAfter(resp.Header.Get("Retry-After"), time.Now()), Message: "ups " + op + ": " + msg}
 	case resp.StatusCode >= 500:
 		if len(errs) > 0 {
 			return fmt.Errorf("ups: %s: HTTP %d: %s %s", op, resp.StatusCode, errs[0].Code, errs[0].Message)
@@ -143,21 +142,6 @@ var addressCodes = map[string]bool{
 	"120206": true, // Missing or invalid ship to StateProvinceCode
 	"120207": true, // Missing or invalid ship to postal code
 	"120802": true, // Address Validation Error on ShipTo address
-}
-
-// retryAfter reads Retry-After as seconds or an HTTP date; zero when absent.
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(0, time.Until(t))
-	}
-	return 0
 }
 
 // transID is the 32-character transaction id UPS asks for on every call.

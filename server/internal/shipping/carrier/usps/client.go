@@ -287,7 +287,7 @@ func fail(op string, r *response) error {
 				}
 			}
 		} else {
-			rej.Message = strings.TrimSpace(string(bounded(r.body)))
+			rej.Message = strings.TrimSpace(string(carrier.Bounded(r.body)))
 		}
 		return fmt.Errorf("usps: %s: %w", op, rej)
 	}
@@ -305,14 +305,7 @@ func describe(r *response) string {
 		}
 		return fmt.Sprintf("%d %s", r.status, msg)
 	}
-	return fmt.Sprintf("%d %s", r.status, strings.TrimSpace(string(bounded(r.body))))
-}
-
-func bounded(b []byte) []byte {
-	if len(b) > 300 {
-		return append(b[:300:300], "..."...)
-	}
-	return b
+	return fmt.Sprintf("%d %s", r.status, strings.TrimSpace(string(carrier.Bounded(r.body))))
 }
 
 func (s *session) throttled(r *response) *carrier.Throttled {
@@ -325,20 +318,5 @@ func (s *session) throttled(r *response) *carrier.Throttled {
 			}
 		}
 	}
-	return &carrier.Throttled{RetryAfter: retryAfter(r.header.Get("Retry-After"), s.a.now()), Message: msg}
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return &carrier.Throttled{RetryAfter: carrier.RetryAfter(r.header.Get("Retry-After"), s.a.now()), Message: msg}
 }
